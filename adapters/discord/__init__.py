@@ -1,0 +1,1 @@
+"""Discord adapter: application commands, voice receive and playback."""

@@ -1,0 +1,1 @@
+"""Telegram adapter: commands and voice-note interviews."""

@@ -1,0 +1,1 @@
+"""Loopback stand-ins for remote services, speaking their real wire protocols."""
