@@ -89,6 +89,9 @@ class Store(Protocol):
     """
 
     backend: str  # "sqlite" or "postgres"
+    # Statements run per table by the last `purge` call (a batch that finds fewer
+    # rows than the batch size ends the loop).
+    last_purge_batches: dict[str, int]
 
     async def connect(self) -> None: ...
     async def close(self) -> None: ...
@@ -140,7 +143,12 @@ class Store(Protocol):
         text: str,
         started_at: dt.datetime,
         ended_at: dt.datetime | None,
-    ) -> TranscriptMessage | None: ...
+        *,
+        created_at: dt.datetime | None = None,
+    ) -> TranscriptMessage | None:
+        """Append a line; `expires_at` is `created_at` (default now) plus the transcript retention."""
+        ...
+
     async def transcript(self, session_id: int) -> list[TranscriptMessage]: ...
     async def save_feedback(
         self, session_id: int, overall_score: int | None, content: dict[str, Any]
@@ -157,6 +165,12 @@ class Store(Protocol):
         at: dt.datetime,
     ) -> None: ...
     async def count_actions(self, user_id: int, action: str, since: dt.datetime) -> int: ...
+    async def action_times(
+        self, user_id: int, action: str, since: dt.datetime
+    ) -> list[dt.datetime]:
+        """Times of the user's `action` entries at or after `since`, oldest first."""
+        ...
+
     async def interview_seconds_since(self, user_id: int, since: dt.datetime) -> float: ...
 
     # Server or chat settings
