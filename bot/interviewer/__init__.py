@@ -1,0 +1,1 @@
+"""The AI interviewer: interview spec, prompts, per-turn and Live interviewers."""
