@@ -60,8 +60,12 @@ class Settings(BaseSettings):
     gemini_setup_timeout_seconds: float = Field(default=15.0, gt=0)
     gemini_reconnect_budget_seconds: float = Field(default=30.0, gt=0)
     gemini_max_reconnect_attempts: int = Field(default=5, ge=0)
+    gemini_request_timeout_seconds: float = Field(default=60.0, gt=0)
+    feedback_min_candidate_words: int = Field(default=30, ge=0)
     candidate_silence_timeout_seconds: float = Field(default=120.0, gt=0)
     silence_duration_ms: int = Field(default=1200, ge=100)
+    gemini_prefix_padding_ms: int = Field(default=300, ge=0)
+    gemini_audio_buffer_seconds: float = Field(default=10.0, gt=0)
 
     # Audio
     max_voice_note_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
