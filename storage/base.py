@@ -100,6 +100,10 @@ class Store(Protocol):
         ...
 
     async def pending_migrations(self) -> list[str]:
+        """Names of the migrations `migrate()` would apply, without applying them."""
+        ...
+
+    async def pending_migrations(self) -> list[str]:
         """Names of migrations not yet applied."""
         ...
 

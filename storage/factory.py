@@ -26,8 +26,11 @@ def sqlite_path(settings: Settings) -> Path | str:
     return path if path == ":memory:" else Path(path)
 
 
-def create_store(settings: Settings) -> Store:
-    """Build the configured store without connecting it."""
+def open_store(settings: Settings) -> Store:
+    """Build the store named by DATABASE_URL; then `await store.connect()` and `migrate()`.
+
+    Raises StoreUnavailableError with a readable message for an unsupported URL.
+    """
     url = (settings.database_url or "").strip()
     retention = settings.transcript_retention_days
     if not url or url.startswith("sqlite:///"):
@@ -48,9 +51,3 @@ def create_store(settings: Settings) -> Store:
         f" (got a URL starting with {scheme!r})"
     )
 
-
-async def open_store(settings: Settings) -> Store:
-    """Build the configured store and connect it; call `migrate()` next if needed."""
-    store = create_store(settings)
-    await store.connect()
-    return store

@@ -143,6 +143,14 @@ class PostgresStore:
             raise StoreError("the store is not connected")
         return self._pool
 
+    async def pending_migrations(self) -> list[str]:
+        async with self.pool.acquire() as conn:
+            done: set[str] = set()
+            if await conn.fetchval("SELECT to_regclass($1)", f"{SCHEMA}.schema_migrations"):
+                rows = await conn.fetch(f"SELECT name FROM {SCHEMA}.schema_migrations")
+                done = {r["name"] for r in rows}
+        return [name for name, _ in _migration_files() if name not in done]
+
     async def migrate(self) -> list[str]:
         applied: list[str] = []
         async with self.pool.acquire() as conn, conn.transaction():
@@ -498,6 +506,12 @@ class PostgresStore:
         return out
 
     async def erase_user(self, user_id: int) -> dict[str, int]:
+        try:
+            return await self._erase_user(user_id)
+        except asyncpg.PostgresError as exc:
+            raise StoreError(f"erasure of user {user_id} failed and was rolled back: {exc}") from exc
+
+    async def _erase_user(self, user_id: int) -> dict[str, int]:
         counts: dict[str, int] = {}
         async with self.pool.acquire() as conn, conn.transaction():
             # Children first, users last: the same order in which a concurrent insert

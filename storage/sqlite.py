@@ -134,6 +134,18 @@ class SqliteStore:
         async with self._lock, self.db.execute(sql, params) as cursor:
             return cursor.rowcount
 
+    async def pending_migrations(self) -> list[str]:
+        async with self._lock:
+            async with self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+            ) as cursor:
+                exists = await cursor.fetchone() is not None
+            done: set[str] = set()
+            if exists:
+                async with self.db.execute("SELECT name FROM schema_migrations") as cursor:
+                    done = {row[0] for row in await cursor.fetchall()}
+        return [name for name, _ in _migration_files() if name not in done]
+
     async def migrate(self) -> list[str]:
         applied: list[str] = []
         async with self._lock:
@@ -454,13 +466,16 @@ class SqliteStore:
 
     async def erase_user(self, user_id: int) -> dict[str, int]:
         counts: dict[str, int] = {}
-        async with self._transaction() as db:
-            plan, _ = await self._plan()
-            for table in plan:
-                where = table.predicate.replace("{user}", ":user_id")
-                sql = f"DELETE FROM {_quote(table.name)} WHERE {where}"
-                async with db.execute(sql, {"user_id": user_id}) as cursor:
-                    counts[table.name] = cursor.rowcount
+        try:
+            async with self._transaction() as db:
+                plan, _ = await self._plan()
+                for table in plan:
+                    where = table.predicate.replace("{user}", ":user_id")
+                    sql = f"DELETE FROM {_quote(table.name)} WHERE {where}"
+                    async with db.execute(sql, {"user_id": user_id}) as cursor:
+                        counts[table.name] = cursor.rowcount
+        except sqlite3.Error as exc:
+            raise StoreError(f"erasure of user {user_id} failed and was rolled back: {exc}") from exc
         return counts
 
     async def purge(

@@ -70,3 +70,56 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterat
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+# Postgres: one throw-away PostgreSQL 15 cluster (with pg_cron) per test session.
+
+_PG_TEST_DATABASE = "naromeet_test"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """A running cluster; skipped without the binaries unless NAROMEET_REQUIRE_POSTGRES=1."""
+    import os
+
+    from tests.pgcluster import PgCluster, PgClusterUnavailable, binaries_available
+
+    required = os.environ.get("NAROMEET_REQUIRE_POSTGRES") == "1"
+    if not binaries_available():
+        message = "PostgreSQL 15 binaries not found (install postgresql-15 postgresql-15-cron)"
+        if required:
+            pytest.fail(message)
+        pytest.skip(message)
+    try:
+        cluster = PgCluster.start(cron_database=_PG_TEST_DATABASE)
+    except PgClusterUnavailable as exc:
+        if required:
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    # Supabase's API roles, so tests can prove they get no privilege.
+    cluster.psql("CREATE ROLE anon NOLOGIN; CREATE ROLE authenticated NOLOGIN")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(pg_cluster: Any) -> str:
+    """DATABASE_URL of the test database, with the naromeet schema dropped (run migrate)."""
+    pg_cluster.psql("DROP SCHEMA IF EXISTS naromeet CASCADE", database=_PG_TEST_DATABASE)
+    return str(pg_cluster.url(_PG_TEST_DATABASE))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
+    """A connected, migrated, empty store on each backend."""
+    from storage.postgres import PostgresStore
+    from storage.sqlite import SqliteStore
+
+    if request.param == "sqlite":
+        backend: Any = SqliteStore(tmp_path / "naromeet.sqlite3")
+    else:
+        backend = PostgresStore(request.getfixturevalue("postgres_url"))
+    await backend.connect()
+    await backend.migrate()
+    yield backend
+    await backend.close()
