@@ -180,3 +180,13 @@ def _rubric_path(interview_type: str) -> Path:
     if not re.fullmatch(r"[a-z_]+", interview_type):
         raise ValueError(f"invalid interview type {interview_type!r}")
     return RUBRICS_DIR / f"{interview_type}.json"
+
+
+def json_data_block(tag: str, value: Any) -> str:
+    """Serialise `value` as JSON inside `<tag>` ... `</tag>`.
+
+    Every "<" in the JSON is written as the escape `\\u003c`, which decodes to the
+    same text, so nothing inside the block can open or close a tag.
+    """
+    payload = json.dumps(value, ensure_ascii=False, indent=1).replace("<", "\\u003c")
+    return f"<{tag}>\n{payload}\n</{tag}>"
