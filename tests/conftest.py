@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -68,7 +69,12 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterat
     from config.settings import get_settings
 
     get_settings.cache_clear()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     yield
+    # The CLI points the root logger at the (captured) standard error of its test.
+    root.handlers[:] = handlers
+    root.setLevel(level)
     get_settings.cache_clear()
 
 
