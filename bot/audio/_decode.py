@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
 
 import av
 import numpy as np
@@ -72,44 +73,68 @@ def decode_voice_note(
 
 
 def _decode_stream(container: InputContainer, stream: AudioStream, max_seconds: float) -> bytes:
+    end = _declared_end(container, stream)
     resampler: _MonoResampler | None = None
     output: list[bytes] = []
     decoded_seconds = 0.0
-    errors = 0
+    for frame in _decoded_frames(container, stream):
+        if resampler is None or resampler.input_rate != frame.sample_rate:
+            if resampler is not None:
+                output.append(resampler.flush())
+            resampler = _MonoResampler(frame.sample_rate)
+        samples = frame.samples
+        if end is not None and frame.time is not None:
+            samples = max(0, min(samples, round((end - frame.time) * frame.sample_rate)))
+        decoded_seconds += samples / frame.sample_rate
+        if decoded_seconds > max_seconds:
+            raise AudioDecodeError(
+                f"The voice note is too long: the maximum is {max_seconds:.0f} seconds."
+            )
+        output.append(resampler.process(frame, samples))
+    if resampler is not None:
+        output.append(resampler.flush())
+    return b"".join(output)
+
+
+def _decoded_frames(container: InputContainer, stream: AudioStream) -> Iterator[AudioFrame]:
+    """Yield the stream's frames, stopping quietly where the file stops making sense."""
     packets = container.demux(stream)
+    errors = 0
     while True:
         try:
             packet = next(packets)
         except StopIteration:
-            break
+            return
         except av.FFmpegError as exc:
             # A file truncated mid-page ends here: keep what decoded.
-            logger.info("Voice note demuxing stopped after %.2f s: %s", decoded_seconds, exc)
-            break
+            logger.info("Voice note demuxing stopped: %s", exc)
+            return
         try:
             frames = packet.decode()
         except av.FFmpegError as exc:
             errors += 1
             if errors >= _MAX_CONSECUTIVE_ERRORS:
                 logger.info("Voice note decoding stopped after %d errors: %s", errors, exc)
-                break
+                return
             continue
         errors = 0
         for frame in frames:
             assert isinstance(frame, AudioFrame)
-            if resampler is None or resampler.input_rate != frame.sample_rate:
-                if resampler is not None:
-                    output.append(resampler.flush())
-                resampler = _MonoResampler(frame.sample_rate)
-            decoded_seconds += frame.samples / frame.sample_rate
-            if decoded_seconds > max_seconds:
-                raise AudioDecodeError(
-                    f"The voice note is too long: the maximum is {max_seconds:.0f} seconds."
-                )
-            output.append(resampler.process(frame))
-    if resampler is not None:
-        output.append(resampler.flush())
-    return b"".join(output)
+            yield frame
+
+
+def _declared_end(container: InputContainer, stream: AudioStream) -> float | None:
+    """Return the end time in seconds that an MP4 file declares for its audio, if any.
+
+    AAC pads the last frame to 1024 samples and FFmpeg decodes the padding,
+    so the stream duration in the MP4 header is used to cut it. Other
+    containers are trusted as decoded, because their durations can be
+    estimates (MP3 without a Xing header, for example).
+    """
+    if "mp4" not in container.format.name or stream.duration is None or not stream.time_base:
+        return None
+    start = stream.start_time or 0
+    return float((start + stream.duration) * stream.time_base)
 
 
 class _MonoResampler:
@@ -119,8 +144,8 @@ class _MonoResampler:
         self.input_rate = input_rate
         self._stream = soxr.ResampleStream(input_rate, OUTPUT_RATE, 1, dtype="float32")
 
-    def process(self, frame: AudioFrame) -> bytes:
-        return _to_s16(self._stream.resample_chunk(_to_mono_float(frame)))
+    def process(self, frame: AudioFrame, samples: int) -> bytes:
+        return _to_s16(self._stream.resample_chunk(_to_mono_float(frame)[:samples]))
 
     def flush(self) -> bytes:
         return _to_s16(self._stream.resample_chunk(np.zeros(0, np.float32), last=True))
