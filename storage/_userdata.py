@@ -65,9 +65,13 @@ def plan_user_tables(
             current = found.get(fk.table)
             if current is not None and current.depth >= depth:
                 continue
-            predicate = current.predicate if current is not None else (
-                f"{fk.column} IN (SELECT {fk.parent_column} FROM {quote(fk.parent)}"
-                f" WHERE {parent.predicate})"
+            predicate = (
+                current.predicate
+                if current is not None
+                else (
+                    f"{fk.column} IN (SELECT {fk.parent_column} FROM {quote(fk.parent)}"
+                    f" WHERE {parent.predicate})"
+                )
             )
             found[fk.table] = UserTable(fk.table, predicate, depth)
             changed = True

@@ -103,10 +103,6 @@ class Store(Protocol):
         """Names of the migrations `migrate()` would apply, without applying them."""
         ...
 
-    async def pending_migrations(self) -> list[str]:
-        """Names of migrations not yet applied."""
-        ...
-
     # Users and consent
     async def upsert_user(self, profile: UserProfile) -> User: ...
     async def get_user(self, platform: str, platform_user_id: str) -> User | None: ...
@@ -154,7 +150,7 @@ class Store(Protocol):
         *,
         created_at: dt.datetime | None = None,
     ) -> TranscriptMessage | None:
-        """Append a line; `expires_at` is `created_at` (default now) plus the transcript retention."""
+        """Append a line; `expires_at` is `created_at` (default now) plus the retention."""
         ...
 
     async def transcript(self, session_id: int) -> list[TranscriptMessage]: ...

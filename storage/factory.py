@@ -50,4 +50,3 @@ def open_store(settings: Settings) -> Store:
         f"DATABASE_URL must start with postgresql://, postgres:// or sqlite:///"
         f" (got a URL starting with {scheme!r})"
     )
-

@@ -41,9 +41,7 @@ _SESSION_COLUMNS = (
     "id, user_id, platform, spec, server_id, channel_id, started_at, ended_at,"
     " duration_seconds, rating, end_reason, state"
 )
-_TRANSCRIPT_COLUMNS = (
-    "id, session_id, speaker, text, started_at, ended_at, created_at, expires_at"
-)
+_TRANSCRIPT_COLUMNS = "id, session_id, speaker, text, started_at, ended_at, created_at, expires_at"
 
 
 def _quote(name: str) -> str:
@@ -160,9 +158,9 @@ class PostgresStore:
                 f"CREATE TABLE IF NOT EXISTS {SCHEMA}.schema_migrations"
                 " (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
             )
-            done = {r["name"] for r in await conn.fetch(
-                f"SELECT name FROM {SCHEMA}.schema_migrations"
-            )}
+            done = {
+                r["name"] for r in await conn.fetch(f"SELECT name FROM {SCHEMA}.schema_migrations")
+            }
             for name, sql in _migration_files():
                 if name in done:
                     continue
@@ -425,6 +423,18 @@ class PostgresStore:
         )
         return int(value)
 
+    async def action_times(
+        self, user_id: int, action: str, since: dt.datetime
+    ) -> list[dt.datetime]:
+        rows = await self.pool.fetch(
+            f"SELECT created_at FROM {SCHEMA}.action_logs"
+            " WHERE user_id = $1 AND action = $2 AND created_at >= $3 ORDER BY created_at",
+            user_id,
+            action,
+            since,
+        )
+        return [row["created_at"] for row in rows]
+
     async def interview_seconds_since(self, user_id: int, since: dt.datetime) -> float:
         # An interview still running counts up to now.
         value = await self.pool.fetchval(
@@ -492,8 +502,9 @@ class PostgresStore:
 
     async def export_rows(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
-        async with self.pool.acquire() as conn, conn.transaction(
-            isolation="repeatable_read", readonly=True
+        async with (
+            self.pool.acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
         ):
             for table in reversed(await self._plan(conn)):
                 where = table.predicate.replace("{user}", "$1")
@@ -509,7 +520,9 @@ class PostgresStore:
         try:
             return await self._erase_user(user_id)
         except asyncpg.PostgresError as exc:
-            raise StoreError(f"erasure of user {user_id} failed and was rolled back: {exc}") from exc
+            raise StoreError(
+                f"erasure of user {user_id} failed and was rolled back: {exc}"
+            ) from exc
 
     async def _erase_user(self, user_id: int) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -40,16 +40,14 @@ _SESSION_COLUMNS = (
     "id, user_id, platform, spec, server_id, channel_id, started_at, ended_at,"
     " duration_seconds, rating, end_reason, state"
 )
-_TRANSCRIPT_COLUMNS = (
-    "id, session_id, speaker, text, started_at, ended_at, created_at, expires_at"
-)
+_TRANSCRIPT_COLUMNS = "id, session_id, speaker, text, started_at, ended_at, created_at, expires_at"
 
 
 def _decode(row: sqlite3.Row | None) -> dict[str, Any] | None:
     if row is None:
         return None
     out: dict[str, Any] = {}
-    for key in row.keys():  # noqa: SIM118 - sqlite3.Row is not iterable by key
+    for key in row.keys():
         value = row[key]
         if isinstance(value, str):
             if key.endswith("_at"):
@@ -90,7 +88,9 @@ class SqliteStore:
         try:
             db = await aiosqlite.connect(self.path, isolation_level=None)
         except (sqlite3.Error, OSError) as exc:
-            raise StoreUnavailableError(f"cannot open SQLite database {self.path}: {exc}") from None
+            raise StoreUnavailableError(
+                f"cannot open SQLite database {self.path}: {exc}"
+            ) from None
         db.row_factory = sqlite3.Row
         await db.execute("PRAGMA foreign_keys = ON")
         await db.execute("PRAGMA busy_timeout = 5000")
@@ -266,8 +266,7 @@ class SqliteStore:
 
     async def active_sessions(self) -> list[InterviewSession]:
         rows = await self._fetchall(
-            f"SELECT {_SESSION_COLUMNS} FROM interview_sessions WHERE ended_at IS NULL"
-            " ORDER BY id"
+            f"SELECT {_SESSION_COLUMNS} FROM interview_sessions WHERE ended_at IS NULL ORDER BY id"
         )
         return [records.session(r) for r in rows]
 
@@ -393,6 +392,16 @@ class SqliteStore:
         )
         return int(row["n"]) if row else 0
 
+    async def action_times(
+        self, user_id: int, action: str, since: dt.datetime
+    ) -> list[dt.datetime]:
+        rows = await self._fetchall(
+            "SELECT created_at FROM action_logs"
+            " WHERE user_id = ? AND action = ? AND created_at >= ? ORDER BY created_at",
+            (user_id, action, iso(since)),
+        )
+        return [row["created_at"] for row in rows]
+
     async def interview_seconds_since(self, user_id: int, since: dt.datetime) -> float:
         # An interview still running counts up to now.
         row = await self._fetchone(
@@ -475,7 +484,9 @@ class SqliteStore:
                     async with db.execute(sql, {"user_id": user_id}) as cursor:
                         counts[table.name] = cursor.rowcount
         except sqlite3.Error as exc:
-            raise StoreError(f"erasure of user {user_id} failed and was rolled back: {exc}") from exc
+            raise StoreError(
+                f"erasure of user {user_id} failed and was rolled back: {exc}"
+            ) from exc
         return counts
 
     async def purge(
@@ -525,7 +536,7 @@ class SqliteStore:
 
 def _export_row(row: sqlite3.Row, types: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for key in row.keys():  # noqa: SIM118
+    for key in row.keys():
         value = row[key]
         if isinstance(value, str) and types.get(key) == "JSON_TEXT":
             value = json.loads(value)

@@ -64,8 +64,21 @@ class PgCluster:
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         return self._run(
-            "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(self.root), "-p",
-            str(self.port), "-U", "postgres", "-d", database, "-Atc", sql,
+            "psql",
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            str(self.root),
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-Atc",
+            sql,
         ).stdout
 
     def create_database(self, name: str) -> str:
@@ -85,8 +98,16 @@ class PgCluster:
         cluster = cls(root=root, port=_free_port(), cron_database=cron_database, run_as=run_as)
         try:
             cluster._run(
-                "initdb", "-D", str(cluster.data_dir), "-U", "postgres", "--auth=trust",
-                "-E", "UTF8", "--locale=C", "--no-sync",
+                "initdb",
+                "-D",
+                str(cluster.data_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
             )
             options = (
                 f"-c listen_addresses=127.0.0.1 -p {cluster.port}"
@@ -94,8 +115,17 @@ class PgCluster:
                 f" -k {root} -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
             )
             cluster._run(
-                "pg_ctl", "-D", str(cluster.data_dir), "-l", str(root / "server.log"), "-w",
-                "-t", "60", "-o", options, "start",
+                "pg_ctl",
+                "-D",
+                str(cluster.data_dir),
+                "-l",
+                str(root / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                options,
+                "start",
             )
             cluster.create_database(cron_database)
         except BaseException:

@@ -125,10 +125,14 @@ async def test_feedback_saved_and_replaced(store: Store) -> None:
 async def test_action_log_counts(store: Store) -> None:
     user = await make_user(store)
     for minutes in (0, 10, 70):
-        await store.log_action(user.id, "telegram", "chat", "interview", NOW - dt.timedelta(minutes=minutes))
+        await store.log_action(
+            user.id, "telegram", "chat", "interview", NOW - dt.timedelta(minutes=minutes)
+        )
     await store.log_action(None, "discord", "guild", "interview", NOW)
     assert await store.count_actions(user.id, "interview", NOW - dt.timedelta(hours=1)) == 2
     assert await store.count_actions(user.id, "other", NOW - dt.timedelta(hours=1)) == 0
+    times = await store.action_times(user.id, "interview", NOW - dt.timedelta(hours=1))
+    assert times == [NOW - dt.timedelta(minutes=10), NOW]
 
 
 async def test_interview_seconds_since(store: Store) -> None:
@@ -137,7 +141,9 @@ async def test_interview_seconds_since(store: Store) -> None:
     done = await store.create_session(user.id, "telegram", {}, None, None, start)
     assert done is not None
     await store.end_session(done.id, start + dt.timedelta(seconds=120), "completed")
-    await store.create_session(user.id, "telegram", {}, None, None, start + dt.timedelta(minutes=5))
+    await store.create_session(
+        user.id, "telegram", {}, None, None, start + dt.timedelta(minutes=5)
+    )
     seconds = await store.interview_seconds_since(user.id, start - dt.timedelta(seconds=1))
     assert 120 + 299 < seconds < 120 + 400  # the running one counts up to now
     assert await store.interview_seconds_since(user.id, start + dt.timedelta(hours=1)) == 0
@@ -155,7 +161,12 @@ async def test_user_tables_read_from_schema(store: Store) -> None:
     tables = await store.user_tables()
     assert tables[-1] == "users"
     assert set(tables) == {
-        "users", "consents", "interview_sessions", "transcript_messages", "feedback", "action_logs",
+        "users",
+        "consents",
+        "interview_sessions",
+        "transcript_messages",
+        "feedback",
+        "action_logs",
     }
     # Children come before their parents, so deleting in this order never orphans a row.
     assert tables.index("transcript_messages") < tables.index("interview_sessions")

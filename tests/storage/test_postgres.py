@@ -123,7 +123,9 @@ async def test_sql_purge_function_is_bounded_and_batched(pg: PostgresStore) -> N
         "action_logs": (1, 1),
     }
     rest = await pg.pool.fetch("SELECT * FROM naromeet.purge_expired(2, 10)")
-    assert {r["table_name"]: (r["deleted"], r["batches"]) for r in rest}["transcript_messages"] == (
+    assert {r["table_name"]: (r["deleted"], r["batches"]) for r in rest}[
+        "transcript_messages"
+    ] == (
         3,
         2,
     )
