@@ -41,7 +41,7 @@ class _ConnectionInternals:
     """Every discord.py internal the receive path touches, checked against discord.py 2.7.1.
 
     - `VoiceConnectionState(voice_client, hook=...)`: the hook coroutine is awaited
-      with `(ws, message)` after each JSON voice websocket message; an exception
+      with `(ws, message)` after each JSON voice websocket message. An exception
       in it ends the websocket poller, so the hook must never raise.
     - `add_socket_listener` / `remove_socket_listener`: callbacks get each UDP
       datagram on the socket reader thread. A full disconnect (`cleanup=True`)

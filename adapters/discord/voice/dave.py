@@ -37,7 +37,7 @@ DaveSessionProvider = Callable[[], "davey.DaveSession | None"]
 
 
 class DaveOutcome(enum.Enum):
-    """How a frame came out of DAVE decryption."""
+    """The result kind of DAVE decryption for one frame."""
 
     AUDIO = "audio"
     NOT_READY = "not_ready"

@@ -21,8 +21,8 @@ class InterviewerAudioSource(discord.AudioSource):
     """A PCM source that reads 20 ms frames from an `InterviewerStream`.
 
     `read()` returns silence while the interviewer is quiet, so discord.py's
-    player keeps running for the whole interview; it returns b"" (which ends
-    playback) only after `close()`. `interrupt()` drops the queued interviewer
+    player keeps running for the whole interview. It returns b"", which ends
+    playback, only after `close()`. `interrupt()` drops the queued interviewer
     audio at once, for barge-in.
     """
 

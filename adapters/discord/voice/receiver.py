@@ -190,10 +190,10 @@ class CandidateReceiver:
         held, self._unmapped = self._unmapped, deque()
         for arrived, packet in held:
             owner = self._ssrc_map.user_for(int.from_bytes(packet[8:12], "big"))
-            if owner is None and arrived >= deadline:
-                self._unmapped.append((arrived, packet))
-            elif owner is None:
+            if arrived < deadline:
                 self.health.drop("unknown_ssrc")
+            elif owner is None:
+                self._unmapped.append((arrived, packet))
             elif owner != self._candidate_id:
                 self.health.drop("not_candidate")
             else:
