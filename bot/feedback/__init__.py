@@ -1,0 +1,1 @@
+"""Scored interview feedback: rubric scores with verified evidence, and speech measures."""
