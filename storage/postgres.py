@@ -143,24 +143,14 @@ class PostgresStore:
 
     async def pending_migrations(self) -> list[str]:
         async with self.pool.acquire() as conn:
-            done: set[str] = set()
-            if await conn.fetchval("SELECT to_regclass($1)", f"{SCHEMA}.schema_migrations"):
-                rows = await conn.fetch(f"SELECT name FROM {SCHEMA}.schema_migrations")
-                done = {r["name"] for r in rows}
+            done = await _applied_migrations(conn)
         return [name for name, _ in _migration_files() if name not in done]
 
     async def migrate(self) -> list[str]:
         applied: list[str] = []
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK_KEY)
-            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-            await conn.execute(
-                f"CREATE TABLE IF NOT EXISTS {SCHEMA}.schema_migrations"
-                " (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-            )
-            done = {
-                r["name"] for r in await conn.fetch(f"SELECT name FROM {SCHEMA}.schema_migrations")
-            }
+            done = await _applied_migrations(conn)
             for name, sql in _migration_files():
                 if name in done:
                     continue
@@ -582,6 +572,22 @@ class PostgresStore:
                 batches += 1
                 if deleted < batch_size:
                     return total, batches
+
+
+async def _applied_migrations(conn: asyncpg.Connection) -> set[str]:
+    """Names recorded by `migrate`, plus files `supabase db push` already applied."""
+    done: set[str] = set()
+    if await conn.fetchval("SELECT to_regclass($1)", f"{SCHEMA}.schema_migrations"):
+        done |= {
+            r["name"] for r in await conn.fetch(f"SELECT name FROM {SCHEMA}.schema_migrations")
+        }
+    if await conn.fetchval("SELECT to_regclass('supabase_migrations.schema_migrations')"):
+        versions = {
+            r["version"]
+            for r in await conn.fetch("SELECT version FROM supabase_migrations.schema_migrations")
+        }
+        done |= {name for name, _ in _migration_files() if name.split("_", 1)[0] in versions}
+    return done
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

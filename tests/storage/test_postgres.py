@@ -173,3 +173,28 @@ async def test_wrong_database_is_store_unavailable(pg_cluster: Any) -> None:
     store = PostgresStore(pg_cluster.url("no_such_database"))
     with pytest.raises(StoreUnavailableError, match=f"127.0.0.1:{pg_cluster.port}"):
         await store.connect()
+
+
+async def test_migrations_applied_by_supabase_db_push_are_not_reapplied(
+    postgres_url: str,
+) -> None:
+    from storage.postgres import migrations_dir
+
+    store = PostgresStore(postgres_url)
+    await store.connect()
+    try:
+        # What `supabase db push` does: run each file, record its version in its own table.
+        async with store.pool.acquire() as conn:
+            for path in sorted(migrations_dir().glob("*.sql")):
+                await conn.execute(path.read_text(encoding="utf-8"))
+            await conn.execute(
+                "CREATE SCHEMA supabase_migrations;"
+                " CREATE TABLE supabase_migrations.schema_migrations (version text PRIMARY KEY);"
+                " INSERT INTO supabase_migrations.schema_migrations"
+                " VALUES ('20261204000000')"
+            )
+        assert await store.pending_migrations() == []
+        assert await store.migrate() == []
+    finally:
+        await store.pool.execute("DROP SCHEMA IF EXISTS supabase_migrations CASCADE")
+        await store.close()
