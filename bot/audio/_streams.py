@@ -5,6 +5,9 @@ chunks: resampling 20 ms chunks one by one with independent calls would put
 a click at every chunk boundary. A stream is flushed at the end of speech
 and never cleared in the middle of it, except by an interruption, which
 discards the queued audio on purpose.
+
+soxr applies TPDF dither to 16-bit output, so the same input can come out
+with different least significant bits from one run to the next.
 """
 
 from __future__ import annotations

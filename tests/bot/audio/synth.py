@@ -57,7 +57,8 @@ def rms_db(samples: np.ndarray) -> float:
     values = samples.astype(np.float64)
     if samples.dtype == np.int16:
         values /= 32768
-    return float(20 * np.log10(np.sqrt(np.mean(values**2))))
+    # The floor keeps digital silence finite: -300 dB.
+    return float(20 * np.log10(max(np.sqrt(np.mean(values**2)), 1e-15)))
 
 
 def pcm_to_array(pcm: bytes) -> np.ndarray:
