@@ -85,7 +85,7 @@ def _render(language: str, name: str, values: dict[str, str]) -> str:
 
 def quote_data(text: str, tag: str) -> str:
     """Return `text` with every `<tag>` or `</tag>` removed, ready to sit inside that tag."""
-    return re.sub(rf"</?\s*{re.escape(tag)}\s*>", "", text, flags=re.IGNORECASE).strip()
+    return re.sub(rf"<\s*/?\s*{re.escape(tag)}\s*>", "", text, flags=re.IGNORECASE).strip()
 
 
 def language_name(spec: InterviewSpec) -> str:
