@@ -16,6 +16,8 @@ from bot.feedback.text import normalize
 MIN_QUOTE_WORDS = 3
 
 # Applied to normalised text (case-folded, punctuation removed), English and French.
+# NOTE: these catch common phrasings only. A reworded injection quoted as evidence still
+# passes here, and is then limited by the locally computed overall score alone.
 _STEERING_PATTERNS = tuple(
     re.compile(pattern)
     for pattern in (

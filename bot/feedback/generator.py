@@ -5,7 +5,7 @@ is: scores are clamped to their ranges, each quote must occur in a candidate
 line (see `bot.feedback.evidence`), a criterion without a verified quote is
 unsupported and not scored, and the overall score is computed here from the
 supported criteria. A candidate who talks the model into "100" therefore moves
-the overall score only through criterion scores backed by their own answers.
+the overall score only through criterion scores backed by quotes from their own lines.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class _FeedbackOutput(BaseModel):
 
 
 def clamp_score(value: float, maximum: int) -> int:
-    """Round `value` and clamp it to 0..`maximum`; NaN becomes 0."""
+    """Round `value` and clamp it to 0..`maximum`. NaN becomes 0."""
     if math.isnan(value):
         return 0
     return min(max(round(value), 0), maximum)

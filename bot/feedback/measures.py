@@ -133,7 +133,7 @@ def longest_pause(lines: Sequence[TranscriptLine]) -> float | None:
 
 
 def compute_measures(lines: Sequence[TranscriptLine], language: str) -> SpeechMeasures:
-    """Compute the speech measures of a transcript ordered by start time."""
+    """Compute the speech measures of a transcript, given in any order."""
     ordered = sorted(lines, key=lambda line: line.started_at)
     candidate = [line for line in ordered if line.speaker == "candidate"]
     fillers = load_fillers(language)

@@ -9,7 +9,7 @@ from bot.feedback.measures import SpeechMeasures
 
 FEEDBACK_FORMAT_VERSION = 1
 
-# Codes for what limited an assessment; the message catalogue words them for users.
+# Codes for what limited an assessment. They are stable, so a message catalogue can word them.
 NOTE_SPARSE_TRANSCRIPT = "sparse_transcript"
 NOTE_UNSUPPORTED_EVIDENCE = "unsupported_evidence"
 NOTE_MISSING_CRITERIA = "missing_criteria"
@@ -58,7 +58,8 @@ class Feedback:
     """Scored feedback on one interview.
 
     `overall_score` (0..100) is the mean of the supported criterion scores times
-    ten, or None when no criterion is supported. `confidence` is 0..1.
+    ten, or None when no criterion is supported. `confidence` (0..1) is the
+    model's own confidence times the fraction of criteria that are supported.
     """
 
     interview_type: str
@@ -75,7 +76,7 @@ class Feedback:
 
     @property
     def sparse(self) -> bool:
-        """Whether the candidate said too little to be scored."""
+        """Whether the candidate's transcript was too short to be scored."""
         return NOTE_SPARSE_TRANSCRIPT in self.notes
 
     def to_dict(self) -> dict[str, Any]:
