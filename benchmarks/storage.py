@@ -139,6 +139,17 @@ async def bench_purge(
     }
 
 
+def _p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98]
+
+
+def _writer_line(label: str, values: list[float]) -> str:
+    return (
+        f"  {label:<14} median {_ms(statistics.median(values))} ms,"
+        f" p99 {_ms(_p99(values))} ms, max {_ms(max(values))} ms (n={len(values)})"
+    )
+
+
 def _row(name: str, values: list[float], baseline: float) -> str:
     low, mid = min(values), statistics.median(values)
     return f"{name:<28} {_ms(low)} {_ms(mid)} {mid / baseline:10.0f}x  (n={len(values)})"
@@ -196,14 +207,11 @@ async def main() -> None:
             f"  purge: deleted {result['deleted']:,} rows in {result['batches']} batches,"
             f" {result['purge_seconds']:.1f} s"
         )
+        print(_writer_line("writer alone:", alone))
+        print(_writer_line("during purge:", during))
         print(
-            f"  writer alone:  median {_ms(statistics.median(alone))} ms,"
-            f" max {_ms(max(alone))} ms (n={len(alone)})"
-        )
-        print(
-            f"  during purge:  median {_ms(statistics.median(during))} ms,"
-            f" max {_ms(max(during))} ms (n={len(during)}),"
-            f" longest stall {max(during) / statistics.median(alone):.0f}x the median alone"
+            f"  longest stall during purge: {max(during) / statistics.median(alone):.0f}x the"
+            f" median insert alone ({max(alone) / statistics.median(alone):.0f}x without purge)"
         )
     finally:
         cluster.stop()
