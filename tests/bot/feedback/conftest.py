@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from google import genai
+from pydantic import SecretStr
 
 from bot.gemini import make_client
 from config.settings import Settings
@@ -40,7 +41,7 @@ class Line:
 @pytest.fixture
 def feedback_settings(gemini_rest: GeminiRestStandIn) -> Settings:
     return Settings(
-        gemini_api_key="test-key",
+        gemini_api_key=SecretStr("test-key"),
         gemini_base_url=gemini_rest.base_url,
         gemini_feedback_model=FEEDBACK_MODEL,
         feedback_min_candidate_words=30,

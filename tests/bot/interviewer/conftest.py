@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from google import genai
+from pydantic import SecretStr
 
 from bot.gemini import make_client
 from bot.interviewer.spec import InterviewSpec
@@ -28,7 +29,7 @@ FEEDBACK_MODEL = "feedback-model"
 def rest_settings(gemini_rest: GeminiRestStandIn) -> Settings:
     """Settings that point every Gemini REST call at the loopback stand-in."""
     return Settings(
-        gemini_api_key="test-key",
+        gemini_api_key=SecretStr("test-key"),
         gemini_base_url=gemini_rest.base_url,
         gemini_text_model=TEXT_MODEL,
         gemini_tts_model=TTS_MODEL,
