@@ -3,6 +3,10 @@
 It is driven by packet arrival alone (no timer), so it adds no delay to packets
 that arrive in order. A missing packet is declared lost once `depth` later
 packets have arrived; the caller conceals one 20 ms frame per lost packet.
+
+NOTE: with no timer, frames held behind a loss at the very end of a talk spurt
+(at most `depth`) are released only when the sender's next packet arrives.
+A flush on a receive timeout would release them at once.
 """
 
 from __future__ import annotations
