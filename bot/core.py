@@ -7,10 +7,13 @@ from dataclasses import dataclass
 
 from google import genai
 
-from bot.feedback import FeedbackGenerator
+from bot.accounts import AccountService
+from bot.feedback.generator import FeedbackGenerator
 from bot.gemini import make_client
 from bot.interviewer.turn import TurnInterviewer
 from bot.interviews import TurnInterviewService
+from bot.live_sessions import LiveSessionManager
+from bot.live_sessions_servers import ServerSettingsService
 from bot.privacy import PrivacyService
 from bot.ratelimit import BurstLimiter, CommandLimiter, InterviewSlots, QuotaService
 from config.settings import Settings
@@ -25,12 +28,15 @@ class Core:
     store: Store
     gemini: genai.Client
     privacy: PrivacyService
+    accounts: AccountService
     quotas: QuotaService
     commands: CommandLimiter
     voice_notes: BurstLimiter
     slots: InterviewSlots
     turns: TurnInterviewService
     feedback: FeedbackGenerator
+    live: LiveSessionManager
+    servers: ServerSettingsService
 
 
 def build_core(
@@ -44,17 +50,22 @@ def build_core(
     turns = TurnInterviewService(
         store, settings, privacy, quotas, TurnInterviewer(gemini, settings), feedback
     )
+    slots = InterviewSlots(settings.max_concurrent_interviews)
+    live = LiveSessionManager(store, settings, privacy, quotas, slots, feedback, gemini)
     return Core(
         settings=settings,
         store=store,
         gemini=gemini,
         privacy=privacy,
+        accounts=AccountService(store, privacy),
         quotas=quotas,
         commands=CommandLimiter(
             settings.commands_per_user_per_minute, settings.commands_per_server_per_minute
         ),
         voice_notes=BurstLimiter(settings.voice_notes_per_user_per_minute),
-        slots=InterviewSlots(settings.max_concurrent_interviews),
+        slots=slots,
         turns=turns,
         feedback=feedback,
+        live=live,
+        servers=ServerSettingsService(store),
     )

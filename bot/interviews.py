@@ -24,7 +24,7 @@ from bot.errors import (
     LimitedError,
     NoInterviewError,
 )
-from bot.feedback import Feedback
+from bot.feedback.model import Feedback
 from bot.interviewer.errors import InterviewerError, QuotaExceededError
 from bot.interviewer.spec import InterviewSpec
 from bot.privacy import PrivacyService
@@ -158,8 +158,14 @@ class TurnInterviewService:
                 feedback,
             )
 
-    async def stop(self, profile: UserProfile, reason: str = "stopped") -> Feedback | None:
-        """End the user's running interview and return its feedback (None when it fails)."""
+    async def stop(
+        self, profile: UserProfile, reason: str = "stopped", *, with_feedback: bool = True
+    ) -> Feedback | None:
+        """End the user's running interview and return its feedback (None when it fails).
+
+        With `with_feedback=False` (consent withdrawn, bot blocked) the transcript is
+        not sent to Gemini; `feedback_for` can still produce feedback later.
+        """
         user = await self._store.get_user(profile.platform, profile.platform_user_id)
         if user is None:
             raise NoInterviewError()
@@ -167,12 +173,21 @@ class TurnInterviewService:
             session = await self._store.active_session(user.id)
             if session is None:
                 raise NoInterviewError()
+            if not with_feedback:
+                await self._store.end_session(session.id, self._clock(), reason)
+                logger.info("Interview %d ended: %s", session.id, reason)
+                return None
             return await self._finish(session, reason)
 
-    async def end_all(self, reason: str) -> list[InterviewSession]:
-        """End every running turn interview (at shutdown); feedback is left for /feedback."""
+    async def end_all(self, reason: str, platform: str | None = None) -> list[InterviewSession]:
+        """End every running interview, or those of `platform` (at shutdown).
+
+        Feedback is left for /feedback.
+        """
         ended: list[InterviewSession] = []
         for session in await self._store.active_sessions():
+            if platform is not None and session.platform != platform:
+                continue
             closed = await self._store.end_session(session.id, self._clock(), reason)
             if closed is not None:
                 ended.append(closed)

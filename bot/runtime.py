@@ -6,8 +6,8 @@ import asyncio
 import importlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
-from typing import cast
+from collections.abc import Callable, Coroutine
+from typing import Any, cast
 
 from bot.core import Core, build_core
 from config.settings import Settings
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 # returns once `stop` is set and its running sessions have ended cleanly.
 ADAPTER_MODULES = {"telegram": "adapters.telegram.app", "discord": "adapters.discord.app"}
 
-AdapterServe = Callable[[Core, asyncio.Event], Awaitable[None]]
+AdapterServe = Callable[[Core, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 def load_adapter(platform: str) -> AdapterServe:
@@ -37,7 +37,7 @@ async def serve(settings: Settings, store: Store, platforms: list[str]) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     purge = asyncio.create_task(core.privacy.run_purge_schedule(), name="purge")
-    adapters = [
+    adapters: list[asyncio.Task[None]] = [
         asyncio.create_task(load_adapter(name)(core, stop), name=f"adapter-{name}")
         for name in platforms
     ]
