@@ -16,9 +16,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Protocol
 
-import numpy as np
 from google import genai
 from google.genai import types
 from google.genai.live import AsyncSession
@@ -35,8 +33,9 @@ from bot.interviewer.live_config import (
     build_connect_config,
     parse_duration,
 )
-from bot.interviewer.live_errors import Failure, SetupTimeoutError, classify_failure
-from bot.interviewer.live_outbox import Outbox
+from bot.interviewer.live_errors import Failure, SetupTimeoutError, classify_failure, describe
+from bot.interviewer.live_events import LiveEvents
+from bot.interviewer.live_outbox import Outbox, is_speech
 from bot.interviewer.prompts import build_system_instruction, greeting_prompt
 from bot.interviewer.spec import InterviewSpec
 from bot.interviewer.transcript import (
@@ -47,38 +46,16 @@ from bot.interviewer.transcript import (
 )
 from config.settings import Settings
 
+__all__ = ["LiveEvents", "LiveInterviewer", "TranscriptLine"]
+
 logger = logging.getLogger(__name__)
 
-SPEECH_PEAK = 1000  # s16 sample peak above which a chunk counts as the candidate speaking
 WATCH_INTERVAL_SECONDS = 1.0
 GO_AWAY_MARGIN_SECONDS = 2.0  # reconnect this long before the server's deadline
 INITIAL_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 8.0
 CLOSING_GRACE_SECONDS = 20.0  # at the time limit, how long the interviewer may finish
 ERROR_LOG_INTERVAL = 100
-
-
-class LiveEvents(Protocol):
-    """What the interview produces; the session layer implements it."""
-
-    async def on_audio(self, pcm24k: bytes) -> None:
-        """Interviewer speech, 24 kHz mono s16le, to be played back."""
-
-    async def on_interrupted(self) -> None:
-        """The candidate barged in: flush queued playback now."""
-
-    async def on_transcript(self, line: TranscriptLine) -> None:
-        """A finished transcript line, delivered once."""
-
-    async def on_turn_complete(self) -> None:
-        """The interviewer finished its turn."""
-
-    async def on_warning(self, kind: str) -> None:
-        """A warning to show the candidate, such as "time_warning"."""
-
-    async def on_closed(self, reason: str) -> None:
-        """The interview ended: "completed", "time_limit", "quota", "candidate_silent",
-        "setup_timeout", "failed" or the reason given to `stop`."""
 
 
 @dataclass
@@ -111,7 +88,8 @@ class LiveInterviewer:
         self._lines: list[TranscriptLine] = []
         self._connection: _Connection | None = None
         self._handle: str | None = None
-        self._greeted = False
+        self._greeting: str | None = None
+        self._greeting_sent = False
         self._closed = False
         self._started_at = 0.0
         self._last_activity = 0.0
@@ -143,8 +121,9 @@ class LiveInterviewer:
         self._last_activity = self._started_at
         if not await self._connect(immediate=True):
             return
-        self._outbox.put_text(greeting_prompt(self._spec))
-        self._greeted = True
+        # Queued once: if the connection fails before it is sent, the next one sends it.
+        self._greeting = greeting_prompt(self._spec)
+        self._outbox.put_text(self._greeting)
         for work in (self._run(), self._send_loop(), self._watch()):
             self._tasks.append(asyncio.create_task(work))
         logger.info("Live interview started (model %s)", self._settings.gemini_live_model)
@@ -153,7 +132,7 @@ class LiveInterviewer:
         """Queue candidate audio (16 kHz mono s16le); returns without waiting for the socket."""
         if self._closed:
             return
-        if _is_speech(pcm16k):
+        if is_speech(pcm16k):
             self._last_activity = self._clock.monotonic()
         self._outbox.put_audio(pcm16k)
 
@@ -187,7 +166,7 @@ class LiveInterviewer:
                     "Live connection attempt %d failed (%s): %s",
                     attempt,
                     failure.value,
-                    _describe(error),
+                    describe(error),
                 )
                 if failure is Failure.QUOTA:
                     await self._finish("quota")
@@ -205,10 +184,15 @@ class LiveInterviewer:
         return False
 
     async def _open(self) -> None:
-        """Open one connection; a connection after the first without a handle is seeded."""
+        """Open one connection.
+
+        A connection without a resumption handle after the greeting was sent gets
+        a fresh session seeded with the transcript so far, which tells the model
+        not to greet again.
+        """
         resumed = self._handle is not None
         summary = None
-        if self._greeted and not resumed:
+        if self._greeting_sent and not resumed:
             summary = summarize_transcript(self._lines)
         instruction = build_system_instruction(self._spec, resume_summary=summary)
         config = build_connect_config(self._settings, instruction, self._handle)
@@ -273,7 +257,7 @@ class LiveInterviewer:
             else:
                 error = self._receive_task.exception() or ConnectionError("receive ended")
                 failure = classify_failure(error, resuming=connection.resumed)
-                logger.warning("Live connection ended (%s): %s", failure.value, _describe(error))
+                logger.warning("Live connection ended (%s): %s", failure.value, describe(error))
             await self._close_connection()
             await self._emit(self._assembler.connection_lost(self._now()))
             if failure is Failure.QUOTA:
@@ -385,6 +369,7 @@ class LiveInterviewer:
                 try:
                     if isinstance(item, str):
                         await connection.session.send_realtime_input(text=item)
+                        self._greeting_sent = self._greeting_sent or item == self._greeting
                     else:
                         blob = types.Blob(data=item, mime_type=INPUT_MIME_TYPE)
                         await connection.session.send_realtime_input(audio=blob)
@@ -453,14 +438,3 @@ class LiveInterviewer:
 
     def _now(self) -> float:
         return self._clock.monotonic() - self._started_at
-
-
-def _is_speech(pcm16k: bytes) -> bool:
-    samples = np.frombuffer(pcm16k, dtype="<i2", count=len(pcm16k) // 2)
-    return samples.size > 0 and int(np.abs(samples.astype(np.int32)).max()) > SPEECH_PEAK
-
-
-def _describe(error: BaseException) -> str:
-    """Return the error's class and close code, without the server's reason text."""
-    code = getattr(error, "code", None)
-    return f"{type(error).__name__} code={code}" if code is not None else type(error).__name__

@@ -51,3 +51,9 @@ def _classify_close(error: errors.APIError, *, resuming: bool) -> Failure:
     if error.code in (1000, 1001, 1006, 1011, 1012, 1013, 1014) or error.code >= 500:
         return Failure.RETRY
     return Failure.FATAL
+
+
+def describe(error: BaseException) -> str:
+    """Return the error's class and close code, without the server's reason text."""
+    code = getattr(error, "code", None)
+    return f"{type(error).__name__} code={code}" if code is not None else type(error).__name__

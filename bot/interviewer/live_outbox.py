@@ -6,8 +6,11 @@ import asyncio
 import logging
 from collections import deque
 
+import numpy as np
+
 logger = logging.getLogger(__name__)
 
+SPEECH_PEAK = 1000  # s16 sample peak above which a chunk counts as the candidate speaking
 DROP_LOG_INTERVAL = 500  # log the first dropped chunk, then one line per this many
 
 
@@ -67,3 +70,8 @@ class Outbox:
         else:
             self._audio.appendleft(item)
             self._audio_bytes += len(item)
+
+
+def is_speech(pcm16k: bytes) -> bool:
+    samples = np.frombuffer(pcm16k, dtype="<i2", count=len(pcm16k) // 2)
+    return samples.size > 0 and int(np.abs(samples.astype(np.int32)).max()) > SPEECH_PEAK

@@ -124,7 +124,7 @@ class RecordingEvents:
 def live_settings(gemini_live: GeminiLiveStandIn) -> Settings:
     """Settings aimed at the Live stand-in, with time limits a compressed clock can meet."""
     return Settings(
-        gemini_api_key="test-key",
+        gemini_api_key=SecretStr("test-key"),
         gemini_base_url=gemini_live.base_url,
         gemini_live_model=LIVE_MODEL,
         gemini_voice="Puck",
