@@ -15,7 +15,7 @@ async def raw(store: Any, sql: str) -> None:
     """Run SQL outside the store's API (tables are schema-qualified on Postgres)."""
     if store.backend == "sqlite":
         async with store._lock:
-            await store.db.executescript(sql)
+            await store.db.executescript(sql.replace("{s}", ""))
     else:
         await store.pool.execute(sql.replace("{s}", "naromeet."))
 

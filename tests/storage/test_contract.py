@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from storage.base import Store, UserProfile
+from storage.sqlite import SqliteStore
 from tests.storage.helpers import NOW, make_user
 
 
@@ -200,3 +202,13 @@ async def test_erase_user_counts_and_is_idempotent(store: Store) -> None:
     assert set((await store.erase_user(user.id)).values()) == {0}
     assert await store.get_user_by_id(other.id) is not None
     assert len(await store.list_sessions(other.id)) == 1
+
+
+async def test_sqlite_enforces_foreign_keys_in_wal_mode(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "x" / "naromeet.sqlite3")
+    await store.connect()
+    try:
+        assert (await store._fetchone("PRAGMA foreign_keys"))["foreign_keys"] == 1  # type: ignore[index]
+        assert (await store._fetchone("PRAGMA journal_mode"))["journal_mode"] == "wal"  # type: ignore[index]
+    finally:
+        await store.close()

@@ -147,3 +147,27 @@ async def test_purge_runs_in_batches(store: Store) -> None:
     assert counts["transcript_messages"] == 5
     assert store.last_purge_batches["transcript_messages"] == 3  # 2 + 2 + 1
     assert store.last_purge_batches["action_logs"] == 1
+
+
+async def test_a_new_table_chained_to_users_is_found_exported_and_erased(store: Store) -> None:
+    # No user_id column: only a foreign key to interview_sessions links it to a user.
+    if store.backend == "sqlite":
+        await raw(
+            store,
+            "CREATE TABLE session_notes (id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL"
+            " REFERENCES interview_sessions (id) ON DELETE CASCADE, note TEXT);",
+        )
+    else:
+        await raw(
+            store,
+            "CREATE TABLE {s}session_notes (id bigint PRIMARY KEY, session_id bigint NOT NULL"
+            " REFERENCES {s}interview_sessions (id) ON DELETE CASCADE, note text)",
+        )
+    user = await make_user(store)
+    session = await store.create_session(user.id, "telegram", {}, None, None, NOW)
+    assert session is not None
+    await raw(store, f"INSERT INTO {{s}}session_notes VALUES (1, {session.id}, 'n')")
+    tables = await store.user_tables()
+    assert tables.index("session_notes") < tables.index("interview_sessions")
+    assert (await store.export_rows(user.id))["session_notes"][0]["note"] == "n"
+    assert (await store.erase_user(user.id))["session_notes"] == 1
