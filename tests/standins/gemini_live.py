@@ -34,6 +34,7 @@ import contextlib
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -84,6 +85,8 @@ class LiveConnection:
     messages: list[dict[str, Any]] = field(default_factory=list)
     audio: bytearray = field(default_factory=bytearray)
     audio_chunks: list[bytes] = field(default_factory=list)
+    # time.perf_counter() when each audio chunk was parsed, for latency benchmarks
+    audio_received_at: list[float] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     closed: asyncio.Event = field(default_factory=asyncio.Event)
     script_error: BaseException | None = None
@@ -177,6 +180,7 @@ class LiveConnection:
                 chunk = base64.b64decode(blob["data"])
                 self.audio += chunk
                 self.audio_chunks.append(chunk)
+                self.audio_received_at.append(time.perf_counter())
         if realtime.get("text"):
             self.texts.append(realtime["text"])
         content = message.get("client_content") or {}
