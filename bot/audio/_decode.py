@@ -23,7 +23,7 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 """Largest file accepted by default: the Telegram Bot API download limit."""
 DEFAULT_MAX_SECONDS = 600.0
 
-# A file whose packets keep failing is not audio; stop instead of trying every packet.
+# A file whose packets keep failing is not audio, so decoding stops instead of trying them all.
 _MAX_CONSECUTIVE_ERRORS = 20
 _INT_SCALES = {
     np.dtype(np.int16): 1 / 32768,
@@ -53,7 +53,7 @@ def decode_voice_note(
     if len(data) > max_bytes:
         raise AudioDecodeError(
             f"The file is too large ({len(data) / 1048576:.1f} MB): "
-            f"the maximum is {max_bytes / 1048576:.0f} MB."
+            f"the maximum is {max_bytes / 1048576:.0f} MB. Please send a shorter recording."
         )
     try:
         container = av.open(io.BytesIO(data), mode="r", metadata_errors="replace")
@@ -88,7 +88,8 @@ def _decode_stream(container: InputContainer, stream: AudioStream, max_seconds: 
         decoded_seconds += samples / frame.sample_rate
         if decoded_seconds > max_seconds:
             raise AudioDecodeError(
-                f"The voice note is too long: the maximum is {max_seconds:.0f} seconds."
+                f"The voice note is too long: the maximum is {max_seconds:.0f} seconds. "
+                "Please send a shorter one."
             )
         output.append(resampler.process(frame, samples))
     if resampler is not None:
@@ -97,7 +98,7 @@ def _decode_stream(container: InputContainer, stream: AudioStream, max_seconds: 
 
 
 def _decoded_frames(container: InputContainer, stream: AudioStream) -> Iterator[AudioFrame]:
-    """Yield the stream's frames, stopping quietly where the file stops making sense."""
+    """Yield decoded frames until the end, a demuxer error or too many decoder errors in a row."""
     packets = container.demux(stream)
     errors = 0
     while True:

@@ -70,7 +70,7 @@ class OpusDecoder:
         return _frames_to_pcm(frames)
 
     def conceal(self) -> bytes:
-        """Return one 20 ms frame that stands in for a lost packet.
+        """Return one 20 ms frame that replaces a lost packet.
 
         NOTE: this is libopus packet-loss concealment. FFmpeg treats an empty
         packet as end of stream, so the decoder is given a packet that holds
@@ -98,7 +98,7 @@ class OpusEncoder:
     """Encode 20 ms frames of 48 kHz stereo s16le PCM to Opus packets.
 
     The encoder is set for music-grade audio (application ``audio``) at
-    about 64 kb/s, which is what Discord's own clients send.
+    about 64 kb/s, the default bit rate of a Discord voice channel.
     """
 
     def __init__(self, bit_rate: int = 64000) -> None:

@@ -205,7 +205,7 @@ def test_decode_real_voice_note(file_name: str, seconds: float) -> None:
 
     pcm = decode_voice_note(path.read_bytes())
 
-    # The published durations are rounded, so allow 50 ms on top of the usual tolerance.
+    # The expected durations are rounded, so allow 50 ms on top of the usual tolerance.
     assert abs(decoded_seconds(pcm) - seconds) <= duration_tolerance(seconds) + 0.05
     reference = reference_mono(path.read_bytes())
     # stereo_truncated.opus is near-digital silence (about -99 dBFS), below 16-bit resolution.

@@ -27,7 +27,8 @@ def test_encode_ogg_opus_headers(rate: int) -> None:
     channels, pre_skip, input_rate = struct.unpack_from("<BHI", head, 9)
     assert channels == 1
     assert input_rate == rate
-    # libopus's look-ahead is 6.5 ms at 48 kHz; a pre-skip far from it would cut or pad speech.
+    # libopus looks ahead 6.5 ms (312 samples at 48 kHz).
+    # A pre-skip far from that cuts or pads speech.
     assert 0 < pre_skip <= 48 * 20
     assert pages[1].packets_data[:8] == b"OpusTags"
     assert pages[-1].header_type & 0x04, "the last page should carry end of stream"
