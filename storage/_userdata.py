@@ -1,7 +1,7 @@
 """Where a user's data lives, derived from the live schema.
 
 Both backends read their catalogue (table columns and foreign keys) and pass it
-here. A table holds data about a user when it has a `user_id` column or a
+here. A table contains data about a user when it has a `user_id` column or a
 foreign key chain that ends at `users`. The plan gives, for each such table,
 a predicate selecting the user's rows and an order in which deleting them never
 leaves a child behind its parent, so a new table is exported and erased without

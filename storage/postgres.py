@@ -517,9 +517,9 @@ class PostgresStore:
     async def _erase_user(self, user_id: int) -> dict[str, int]:
         counts: dict[str, int] = {}
         async with self.pool.acquire() as conn, conn.transaction():
-            # Children first, users last: the same order in which a concurrent insert
-            # locks its parents (session, then user), so the two never deadlock. A row
-            # committed meanwhile is removed by ON DELETE CASCADE when its parent goes.
+            # Children first and users last, which is the order in which a concurrent insert
+            # locks its parents (session, then user), so neither waits on the other in a cycle.
+            # A row committed meanwhile is removed by ON DELETE CASCADE with its parent.
             for table in await self._plan(conn):
                 where = table.predicate.replace("{user}", "$1")
                 status = await conn.execute(
@@ -598,7 +598,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 
 def _rowcount(status: str) -> int:
-    """The row count at the end of a command tag such as 'DELETE 3'."""
+    """Return the row count at the end of a command tag such as 'DELETE 3'."""
     try:
         return int(status.rsplit(" ", 1)[-1])
     except (ValueError, IndexError):

@@ -1,8 +1,8 @@
 """The embedded SQLite backend (aiosqlite), the default when DATABASE_URL is unset.
 
-One connection serves the process; an asyncio lock serialises statements so a
-transaction (an erasure, a migration) never interleaves with another task's
-statements on the same connection. Times are stored as ISO 8601 UTC text with
+One connection serves the process. An asyncio lock serialises its statements,
+so a transaction (an erasure, a migration) never interleaves with another
+task's statements on the same connection. Times are stored as ISO 8601 UTC text with
 microseconds and JSON as text.
 """
 

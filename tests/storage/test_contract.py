@@ -47,7 +47,8 @@ async def test_consent_lifecycle(store: Store) -> None:
     second = await store.add_consent(user.id, "v2", NOW + dt.timedelta(minutes=1))
     assert first is not None and second is not None
     latest = await store.latest_consent(user.id)
-    assert latest == second and latest.accepted_at == NOW + dt.timedelta(minutes=1)
+    assert latest == second
+    assert latest.accepted_at == NOW + dt.timedelta(minutes=1)
     assert await store.withdraw_consent(user.id, NOW + dt.timedelta(hours=1)) == 2
     assert await store.withdraw_consent(user.id, NOW + dt.timedelta(hours=2)) == 0
     latest = await store.latest_consent(user.id)
@@ -60,7 +61,9 @@ async def test_session_lifecycle(store: Store) -> None:
     spec = {"role": "Développeuse", "level": "senior", "nested": {"a": [1, 2]}}
     session = await store.create_session(user.id, "discord", spec, "guild", "voice", NOW)
     assert session is not None
-    assert session.spec == spec and session.state == {} and session.ended_at is None
+    assert session.spec == spec
+    assert session.state == {}
+    assert session.ended_at is None
     assert await store.get_session(session.id) == session
     assert await store.active_session(user.id) == session
     assert [s.id for s in await store.active_sessions()] == [session.id]
@@ -69,7 +72,8 @@ async def test_session_lifecycle(store: Store) -> None:
     ended = await store.end_session(session.id, NOW + dt.timedelta(seconds=95), "completed")
     assert ended is not None
     assert ended.state == {"turn": 3}
-    assert ended.end_reason == "completed" and ended.duration_seconds == pytest.approx(95)
+    assert ended.end_reason == "completed"
+    assert ended.duration_seconds == pytest.approx(95)
     # Ending twice keeps the first end.
     again = await store.end_session(session.id, NOW + dt.timedelta(hours=1), "other")
     assert again is not None and again.end_reason == "completed"
@@ -197,7 +201,8 @@ async def test_erase_user_counts_and_is_idempotent(store: Store) -> None:
         assert session is not None
         await store.add_transcript_message(session.id, "candidate", "x", NOW, None)
     counts = await store.erase_user(user.id)
-    assert counts["users"] == 1 and counts["interview_sessions"] == 1
+    assert counts["users"] == 1
+    assert counts["interview_sessions"] == 1
     assert counts["transcript_messages"] == 1
     assert set((await store.erase_user(user.id)).values()) == {0}
     assert await store.get_user_by_id(other.id) is not None

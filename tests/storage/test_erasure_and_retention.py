@@ -149,7 +149,7 @@ async def test_purge_runs_in_batches(store: Store) -> None:
     assert store.last_purge_batches["action_logs"] == 1
 
 
-async def test_a_new_table_chained_to_users_is_found_exported_and_erased(store: Store) -> None:
+async def test_erase_user_follows_foreign_key_chains(store: Store) -> None:
     # No user_id column: only a foreign key to interview_sessions links it to a user.
     if store.backend == "sqlite":
         await raw(

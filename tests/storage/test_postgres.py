@@ -42,7 +42,7 @@ async def test_tables_live_in_the_private_schema(pg: PostgresStore) -> None:
     assert public == 0
 
 
-async def test_row_level_security_and_no_privilege_for_api_roles(pg: PostgresStore) -> None:
+async def test_rls_enabled_and_api_roles_locked_out(pg: PostgresStore) -> None:
     rows = await pg.pool.fetch(
         "SELECT c.relname, c.relrowsecurity FROM pg_class c"
         " JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -156,7 +156,8 @@ async def test_connection_error_names_host_not_password() -> None:
     message = str(caught.value)
     assert "127.0.0.1:1" in message
     assert "s3cr" not in message
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
 
 
 @pytest.mark.parametrize(
@@ -175,7 +176,7 @@ async def test_wrong_database_is_store_unavailable(pg_cluster: Any) -> None:
         await store.connect()
 
 
-async def test_migrations_applied_by_supabase_db_push_are_not_reapplied(
+async def test_migrate_skips_supabase_db_push_migrations(
     postgres_url: str,
 ) -> None:
     from storage.postgres import migrations_dir
