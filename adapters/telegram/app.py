@@ -93,8 +93,20 @@ async def register_commands(application: Application) -> None:
         await application.bot.set_my_commands(commands, language_code=code)
 
 
+def hold_library_logs() -> None:
+    """Keep python-telegram-bot's DEBUG records out of the log, whatever LOG_LEVEL says.
+
+    Those records contain Bot API URLs, which embed the bot token, and request
+    parameters, which contain interview text.
+    """
+    library = logging.getLogger("telegram")
+    if library.getEffectiveLevel() < logging.INFO:
+        library.setLevel(logging.INFO)
+
+
 async def serve(core: Core, stop: asyncio.Event) -> None:
     """Run the bot until `stop` is set, then end running interviews cleanly."""
+    hold_library_logs()
     application = build_application(core)
     await run(application, core, stop)
 
