@@ -553,8 +553,36 @@ class PostgresStore:
             counts[table], batches[table] = await self._purge_table(
                 table, condition, bound, batch_size
             )
+        spec_cutoff = now - self.transcript_retention
+        if dry_run:
+            value = await self.pool.fetchval(
+                f"SELECT count(*) FROM {SCHEMA}.interview_sessions WHERE {_SPEC_TEXT_CONDITION}",
+                spec_cutoff,
+            )
+            counts["interview_sessions"], batches["interview_sessions"] = int(value), 0
+        else:
+            counts["interview_sessions"], batches["interview_sessions"] = await self._scrub_specs(
+                spec_cutoff, batch_size
+            )
         self.last_purge_batches = batches
         return counts
+
+    async def _scrub_specs(self, cutoff: dt.datetime, batch_size: int) -> tuple[int, int]:
+        """Remove the candidate's own text from specs of sessions past transcript retention."""
+        total = batches = 0
+        sql = (
+            f"UPDATE {SCHEMA}.interview_sessions"
+            " SET spec = spec - 'job_description' - 'custom_focus'"
+            f" WHERE id IN (SELECT id FROM {SCHEMA}.interview_sessions"
+            f" WHERE {_SPEC_TEXT_CONDITION} LIMIT $2 FOR UPDATE SKIP LOCKED)"
+        )
+        async with self.pool.acquire() as conn:
+            while True:
+                updated = _rowcount(await conn.execute(sql, cutoff, batch_size))
+                total += updated
+                batches += 1
+                if updated < batch_size:
+                    return total, batches
 
     async def _purge_table(
         self, table: str, condition: str, bound: dt.datetime, batch_size: int
@@ -572,6 +600,13 @@ class PostgresStore:
                 batches += 1
                 if deleted < batch_size:
                     return total, batches
+
+
+# A job description or focus text is the candidate's own text, kept as long as the transcript.
+_SPEC_TEXT_CONDITION = (
+    "started_at < $1 AND (spec->>'job_description' IS NOT NULL"
+    " OR spec->>'custom_focus' IS NOT NULL)"
+)
 
 
 async def _applied_migrations(conn: asyncpg.Connection) -> set[str]:

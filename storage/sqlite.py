@@ -514,8 +514,38 @@ class SqliteStore:
             counts[table], batches[table] = await self._purge_table(
                 table, condition, bound, batch_size
             )
+        spec_cutoff = iso(now - self.transcript_retention)
+        if dry_run:
+            row = await self._fetchone(
+                f"SELECT count(*) AS n FROM interview_sessions WHERE {_SPEC_TEXT_CONDITION}",
+                (spec_cutoff,),
+            )
+            counts["interview_sessions"], batches["interview_sessions"] = (
+                int(row["n"]) if row else 0,
+                0,
+            )
+        else:
+            counts["interview_sessions"], batches["interview_sessions"] = await self._scrub_specs(
+                spec_cutoff, batch_size
+            )
         self.last_purge_batches = batches
         return counts
+
+    async def _scrub_specs(self, cutoff: str, batch_size: int) -> tuple[int, int]:
+        """Remove the candidate's own text from specs of sessions past transcript retention."""
+        total = batches = 0
+        while True:
+            updated = await self._execute(
+                "UPDATE interview_sessions"
+                " SET spec = json_remove(spec, '$.job_description', '$.custom_focus')"
+                " WHERE id IN (SELECT id FROM interview_sessions"
+                f" WHERE {_SPEC_TEXT_CONDITION} LIMIT ?)",
+                (cutoff, batch_size),
+            )
+            total += updated
+            batches += 1
+            if updated < batch_size:
+                return total, batches
 
     async def _purge_table(
         self, table: str, condition: str, bound: str, batch_size: int
@@ -532,6 +562,13 @@ class SqliteStore:
             batches += 1
             if deleted < batch_size:
                 return total, batches
+
+
+# A job description or focus text is the candidate's own text, kept as long as the transcript.
+_SPEC_TEXT_CONDITION = (
+    "started_at < ? AND (json_extract(spec, '$.job_description') IS NOT NULL"
+    " OR json_extract(spec, '$.custom_focus') IS NOT NULL)"
+)
 
 
 def _export_row(row: sqlite3.Row, types: dict[str, str]) -> dict[str, Any]:

@@ -138,11 +138,9 @@ async def test_purge_uses_settings(privacy: PrivacyService, store: Store) -> Non
         )
     await store.log_action(user.id, "telegram", None, "old", NOW - dt.timedelta(days=31))
 
-    assert await privacy.purge(now=NOW, dry_run=True) == {
-        "transcript_messages": 3,
-        "action_logs": 1,
-    }
-    assert await privacy.purge(now=NOW) == {"transcript_messages": 3, "action_logs": 1}
+    expected = {"transcript_messages": 3, "action_logs": 1, "interview_sessions": 0}
+    assert await privacy.purge(now=NOW, dry_run=True) == expected
+    assert await privacy.purge(now=NOW) == expected
     assert store.last_purge_batches["transcript_messages"] == 2  # batch size 2 from settings
     assert len(await store.transcript(session.id)) == 1
 

@@ -127,7 +127,7 @@ async def test_purge_follows_retention(store: Store) -> None:
     cutoff = NOW - dt.timedelta(days=30)
 
     dry = await store.purge(NOW, cutoff, batch_size=100, dry_run=True)
-    assert dry == {"transcript_messages": 1, "action_logs": 1}
+    assert dry == {"transcript_messages": 1, "action_logs": 1, "interview_sessions": 0}
     assert await count(store, "transcript_messages") == 2
 
     assert await store.purge(NOW, cutoff, batch_size=100) == dry
@@ -135,6 +135,31 @@ async def test_purge_follows_retention(store: Store) -> None:
     assert [m.created_at for m in remaining] == [NOW - dt.timedelta(days=14)]
     assert await store.count_actions(user.id, "new", cutoff) == 1
     assert await count(store, "action_logs") == 1
+
+
+async def test_purge_scrubs_job_description(store: Store) -> None:
+    user = await make_user(store)
+    spec = {"role": "Engineer", "job_description": "Acme backend role", "custom_focus": "SQL"}
+    old = await store.create_session(
+        user.id, "telegram", spec, None, None, NOW - dt.timedelta(days=16)
+    )
+    recent = await store.create_session(
+        user.id, "telegram", spec, None, None, NOW - dt.timedelta(days=14)
+    )
+    assert old is not None
+    assert recent is not None
+
+    counts = await store.purge(NOW, NOW - dt.timedelta(days=30), batch_size=100)
+
+    assert counts["interview_sessions"] == 1
+    scrubbed = await store.get_session(old.id)
+    kept = await store.get_session(recent.id)
+    assert scrubbed is not None
+    assert kept is not None
+    assert "job_description" not in scrubbed.spec
+    assert "custom_focus" not in scrubbed.spec
+    assert scrubbed.spec["role"] == "Engineer"
+    assert kept.spec["job_description"] == "Acme backend role"
 
 
 async def test_purge_runs_in_batches(store: Store) -> None:

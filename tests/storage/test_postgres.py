@@ -105,7 +105,10 @@ async def test_pg_cron_job_is_scheduled_hourly(pg: PostgresStore) -> None:
 async def test_migrations_are_recorded_once(pg: PostgresStore) -> None:
     assert await pg.migrate() == []
     names = await pg.pool.fetch("SELECT name FROM naromeet.schema_migrations")
-    assert [r["name"] for r in names] == ["20261204000000_initial"]
+    assert [r["name"] for r in names] == [
+        "20261204000000_initial",
+        "20261204010000_purge_job_descriptions",
+    ]
 
 
 async def test_sql_purge_function_is_bounded_and_batched(pg: PostgresStore) -> None:
@@ -121,6 +124,7 @@ async def test_sql_purge_function_is_bounded_and_batched(pg: PostgresStore) -> N
     assert {r["table_name"]: (r["deleted"], r["batches"]) for r in bounded} == {
         "transcript_messages": (2, 1),
         "action_logs": (1, 1),
+        "interview_sessions": (0, 1),
     }
     rest = await pg.pool.fetch("SELECT * FROM naromeet.purge_expired(2, 10)")
     assert {r["table_name"]: (r["deleted"], r["batches"]) for r in rest}[
@@ -192,7 +196,7 @@ async def test_migrate_skips_supabase_db_push_migrations(
                 "CREATE SCHEMA supabase_migrations;"
                 " CREATE TABLE supabase_migrations.schema_migrations (version text PRIMARY KEY);"
                 " INSERT INTO supabase_migrations.schema_migrations"
-                " VALUES ('20261204000000')"
+                " VALUES ('20261204000000'), ('20261204010000')"
             )
         assert await store.pending_migrations() == []
         assert await store.migrate() == []
