@@ -37,7 +37,7 @@ def _audio_of(update: Update) -> Voice | Audio | Document | None:
 
 
 async def on_voice(update: Update, context: Context) -> None:
-    """Check, download and answer one voice note; every refusal is told to the user."""
+    """Check, download and run one voice note through the interview; report every rejection."""
     media = _audio_of(update)
     if media is None:
         return

@@ -3,7 +3,7 @@
 `serve(core, stop)` is what `naromeet-bot run` calls. It polls for updates, or
 receives them on a webhook when TELEGRAM_WEBHOOK_URL is set, until `stop` is
 set. It then stops taking updates, ends the running interviews (their
-transcripts stay) and tells each candidate before it returns.
+transcripts stay) and sends each candidate a notice before it returns.
 """
 
 from __future__ import annotations
@@ -141,6 +141,8 @@ async def run(
 
 
 async def _start_webhook(application: Application, core: Core) -> None:
+    # NOTE: no test drives this path yet; a test posting an update with and without
+    # the secret header to the webhook port would close that gap.
     settings = core.settings
     url = settings.telegram_webhook_url or ""
     secret = settings.telegram_webhook_secret
