@@ -141,8 +141,6 @@ async def run(
 
 
 async def _start_webhook(application: Application, core: Core) -> None:
-    # NOTE: no test drives this path yet; a test posting an update with and without
-    # the secret header to the webhook port would close that gap.
     settings = core.settings
     url = settings.telegram_webhook_url or ""
     secret = settings.telegram_webhook_secret
