@@ -24,6 +24,7 @@ class ForeignKey:
     column: str
     parent: str
     parent_column: str
+    on_delete: str = "CASCADE"  # the ON DELETE action, as SQL spells it
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,9 @@ class UserTable:
     predicate: str
     # Distance from `users`; deeper tables are deleted first.
     depth: int
+    # The column an erasure sets to NULL instead of deleting the row: a reference
+    # to the user declared ON DELETE SET NULL keeps rows that belong to others.
+    nullify: str | None = None
 
 
 def plan_user_tables(
@@ -52,18 +56,22 @@ def plan_user_tables(
     for table, cols in columns.items():
         if table != USERS and "user_id" in set(cols):
             found[table] = UserTable(table, "user_id = {user}", 1)
+    for fk in fks:
+        if fk.parent == USERS and fk.on_delete == "SET NULL" and fk.table not in found:
+            found[fk.table] = UserTable(fk.table, f"{fk.column} = {{user}}", 1, fk.column)
     changed = True
     while changed:
         changed = False
         for fk in fks:
             parent = found.get(fk.parent)
-            if parent is None or fk.table == fk.parent:
+            # A nullified table's children belong to other users, not to this one.
+            if parent is None or parent.nullify is not None or fk.table == fk.parent:
                 continue
             depth = parent.depth + 1
             if depth > len(columns):  # a foreign key cycle: stop deepening
                 continue
             current = found.get(fk.table)
-            if current is not None and current.depth >= depth:
+            if current is not None and (current.depth >= depth or current.nullify is not None):
                 continue
             predicate = (
                 current.predicate

@@ -205,3 +205,111 @@ class Store(Protocol):
     ) -> dict[str, int]:
         """Delete expired transcripts and old action logs in batches; return counts."""
         ...
+
+    # Mock-interview nights
+    async def create_night(self, night: NewNight, created_at: dt.datetime) -> NightEvent | None:
+        """Insert a night in state "scheduled"; None when the host no longer exists."""
+        ...
+
+    async def get_night(self, night_id: int) -> NightEvent | None: ...
+    async def open_nights(
+        self, platform: str | None = None, server_id: str | None = None
+    ) -> list[NightEvent]:
+        """Nights not ended, oldest first, optionally of one server."""
+        ...
+
+    async def update_night(
+        self,
+        night_id: int,
+        *,
+        state: str | None = None,
+        current_position: int | None = None,
+        at: dt.datetime | None = None,
+    ) -> NightEvent | None:
+        """Change the state or position; `at` sets `started_at` (running) or `ended_at`."""
+        ...
+
+    async def enqueue(
+        self, night_id: int, user_id: int, share_score: bool, joined_at: dt.datetime
+    ) -> QueueEntry | None:
+        """Append the user at the end of the queue (again, if they had left).
+
+        Returns None when the user or night is gone, or the user already waits.
+        """
+        ...
+
+    async def night_queue(self, night_id: int) -> list[QueueEntry]:
+        """Every entry of the night, by position."""
+        ...
+
+    async def set_queue_status(
+        self,
+        entry_id: int,
+        status: str,
+        at: dt.datetime,
+        *,
+        session_id: int | None = None,
+    ) -> QueueEntry | None:
+        """Set the status and its time: `called_at`, `started_at` or `ended_at`."""
+        ...
+
+
+NIGHT_STATES = ("scheduled", "running", "paused", "ended")
+QUEUE_STATUSES = ("queued", "called", "interviewing", "done", "no_show", "left", "skipped")
+
+
+@dataclass(frozen=True, slots=True)
+class NightEvent:
+    """A mock-interview night in one voice channel; `host_user_id` is None once erased."""
+
+    id: int
+    platform: str
+    server_id: str
+    voice_channel_id: str
+    text_channel_id: str | None
+    host_user_id: int | None
+    starts_at: dt.datetime
+    slot_minutes: int
+    interview_type: str
+    role: str
+    max_candidates: int
+    scheduled_event_id: str | None
+    state: str  # one of NIGHT_STATES
+    current_position: int | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    ended_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewNight:
+    """The fields a host chooses when creating a night."""
+
+    platform: str
+    server_id: str
+    voice_channel_id: str
+    text_channel_id: str | None
+    host_user_id: int
+    starts_at: dt.datetime
+    slot_minutes: int
+    interview_type: str
+    role: str
+    max_candidates: int
+    scheduled_event_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """A candidate's place in a night's queue."""
+
+    id: int
+    night_id: int
+    user_id: int
+    position: int
+    status: str  # one of QUEUE_STATUSES
+    share_score: bool
+    session_id: int | None
+    joined_at: dt.datetime
+    called_at: dt.datetime | None
+    started_at: dt.datetime | None
+    ended_at: dt.datetime | None

@@ -18,11 +18,15 @@ from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
+from storage import _nights as nights
 from storage import _records as records
 from storage._userdata import ForeignKey, UserTable, json_friendly, plan_user_tables
 from storage.base import (
     Consent,
     InterviewSession,
+    NewNight,
+    NightEvent,
+    QueueEntry,
     StoreError,
     StoreUnavailableError,
     TranscriptMessage,
@@ -34,6 +38,14 @@ logger = logging.getLogger(__name__)
 
 SCHEMA = "naromeet"
 TRANSACTION_POOLER_PORT = 6543
+# pg_constraint.confdeltype codes, spelled as SQLite's foreign_key_list reports them.
+_ON_DELETE = {
+    "a": "NO ACTION",
+    "r": "RESTRICT",
+    "c": "CASCADE",
+    "n": "SET NULL",
+    "d": "SET DEFAULT",
+}
 # Serialises concurrent `migrate` calls from several bot processes.
 _MIGRATION_LOCK_KEY = 0x6E61726F6D656574  # "naromeet"
 
@@ -472,7 +484,8 @@ class PostgresStore:
             columns.setdefault(row["table_name"], []).append(row["column_name"])
         fk_rows = await conn.fetch(
             "SELECT child.relname AS child, col.attname AS col, parent.relname AS parent,"
-            " ref.attname AS ref FROM pg_constraint con"
+            " ref.attname AS ref, con.confdeltype::text AS on_delete"
+            " FROM pg_constraint con"
             " JOIN pg_class child ON child.oid = con.conrelid"
             " JOIN pg_class parent ON parent.oid = con.confrelid"
             " JOIN pg_namespace ns ON ns.oid = child.relnamespace"
@@ -483,7 +496,10 @@ class PostgresStore:
             " WHERE con.contype = 'f' AND ns.nspname = $1",
             SCHEMA,
         )
-        fks = [ForeignKey(r["child"], r["col"], r["parent"], r["ref"]) for r in fk_rows]
+        fks = [
+            ForeignKey(r["child"], r["col"], r["parent"], r["ref"], _ON_DELETE[r["on_delete"]])
+            for r in fk_rows
+        ]
         return plan_user_tables(columns, fks, _quote)
 
     async def user_tables(self) -> list[str]:
@@ -522,9 +538,10 @@ class PostgresStore:
             # A row committed meanwhile is removed by ON DELETE CASCADE with its parent.
             for table in await self._plan(conn):
                 where = table.predicate.replace("{user}", "$1")
-                status = await conn.execute(
-                    f"DELETE FROM {_quote(table.name)} WHERE {where}", user_id
-                )
+                sql = f"DELETE FROM {_quote(table.name)} WHERE {where}"
+                if table.nullify is not None:
+                    sql = f"UPDATE {_quote(table.name)} SET {table.nullify} = NULL WHERE {where}"
+                status = await conn.execute(sql, user_id)
                 counts[table.name] = _rowcount(status)
         return counts
 
@@ -601,6 +618,131 @@ class PostgresStore:
                 if deleted < batch_size:
                     return total, batches
 
+    # Mock-interview nights
+
+    async def create_night(self, night: NewNight, created_at: dt.datetime) -> NightEvent | None:
+        row = await self.pool.fetchrow(
+            f"INSERT INTO {SCHEMA}.night_events (platform, server_id, voice_channel_id,"
+            " text_channel_id, host_user_id, starts_at, slot_minutes, interview_type, role,"
+            " max_candidates, scheduled_event_id, created_at)"
+            " SELECT $1, $2, $3, $4, id, $5, $6, $7, $8, $9, $10, $11"
+            f" FROM {SCHEMA}.users WHERE id = $12 RETURNING {nights.NIGHT_COLUMNS}",
+            night.platform,
+            night.server_id,
+            night.voice_channel_id,
+            night.text_channel_id,
+            night.starts_at,
+            night.slot_minutes,
+            night.interview_type,
+            night.role,
+            night.max_candidates,
+            night.scheduled_event_id,
+            created_at,
+            night.host_user_id,
+        )
+        return nights.night(row) if row else None
+
+    async def get_night(self, night_id: int) -> NightEvent | None:
+        row = await self.pool.fetchrow(
+            f"SELECT {nights.NIGHT_COLUMNS} FROM {SCHEMA}.night_events WHERE id = $1", night_id
+        )
+        return nights.night(row) if row else None
+
+    async def open_nights(
+        self, platform: str | None = None, server_id: str | None = None
+    ) -> list[NightEvent]:
+        rows = await self.pool.fetch(
+            f"SELECT {nights.NIGHT_COLUMNS} FROM {SCHEMA}.night_events WHERE state <> 'ended'"
+            " AND ($1::text IS NULL OR platform = $1) AND ($2::text IS NULL OR server_id = $2)"
+            " ORDER BY starts_at, id",
+            platform,
+            server_id,
+        )
+        return [nights.night(r) for r in rows]
+
+    async def update_night(
+        self,
+        night_id: int,
+        *,
+        state: str | None = None,
+        current_position: int | None = None,
+        at: dt.datetime | None = None,
+    ) -> NightEvent | None:
+        sets: list[str] = []
+        params: list[Any] = [night_id]
+        if state is not None:
+            nights.check_state(state)
+            params.append(state)
+            sets.append(f"state = ${len(params)}")
+            column = nights.state_time_column(state)
+            if column is not None and at is not None:
+                params.append(at)
+                sets.append(f"{column} = COALESCE({column}, ${len(params)})")
+        if current_position is not None:
+            params.append(current_position)
+            sets.append(f"current_position = ${len(params)}")
+        if not sets:
+            return await self.get_night(night_id)
+        row = await self.pool.fetchrow(
+            f"UPDATE {SCHEMA}.night_events SET {', '.join(sets)} WHERE id = $1"
+            f" RETURNING {nights.NIGHT_COLUMNS}",
+            *params,
+        )
+        return nights.night(row) if row else None
+
+    async def enqueue(
+        self, night_id: int, user_id: int, share_score: bool, joined_at: dt.datetime
+    ) -> QueueEntry | None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            # Locking the night serialises position numbers between concurrent joins.
+            locked = await conn.fetchval(
+                f"SELECT id FROM {SCHEMA}.night_events WHERE id = $1 FOR UPDATE", night_id
+            )
+            if locked is None:
+                return None
+            existing = await conn.fetchval(
+                f"SELECT status FROM {SCHEMA}.night_queue WHERE night_id = $1 AND user_id = $2",
+                night_id,
+                user_id,
+            )
+            if existing is not None and existing != "left":
+                return None
+            position = await conn.fetchval(
+                f"SELECT COALESCE(MAX(position), 0) + 1 FROM {SCHEMA}.night_queue"
+                " WHERE night_id = $1",
+                night_id,
+            )
+            sql = _REJOIN_SQL if existing is not None else _ENQUEUE_SQL
+            row = await conn.fetchrow(sql, position, share_score, joined_at, night_id, user_id)
+        return nights.queue_entry(row) if row else None
+
+    async def night_queue(self, night_id: int) -> list[QueueEntry]:
+        rows = await self.pool.fetch(
+            f"SELECT {nights.QUEUE_COLUMNS} FROM {SCHEMA}.night_queue WHERE night_id = $1"
+            " ORDER BY position",
+            night_id,
+        )
+        return [nights.queue_entry(r) for r in rows]
+
+    async def set_queue_status(
+        self,
+        entry_id: int,
+        status: str,
+        at: dt.datetime,
+        *,
+        session_id: int | None = None,
+    ) -> QueueEntry | None:
+        nights.check_status(status)
+        column = nights.STATUS_TIME_COLUMNS.get(status)
+        stamp = f", {column} = $4" if column else ""
+        params: tuple[Any, ...] = (entry_id, status, session_id, *((at,) if column else ()))
+        row = await self.pool.fetchrow(
+            f"UPDATE {SCHEMA}.night_queue SET status = $2, session_id = COALESCE($3, session_id)"
+            f"{stamp} WHERE id = $1 RETURNING {nights.QUEUE_COLUMNS}",
+            *params,
+        )
+        return nights.queue_entry(row) if row else None
+
 
 # A job description or focus text is the candidate's own text, kept as long as the transcript.
 _SPEC_TEXT_CONDITION = (
@@ -638,3 +780,16 @@ def _rowcount(status: str) -> int:
         return int(status.rsplit(" ", 1)[-1])
     except (ValueError, IndexError):
         return 0
+
+
+# The user must still exist; a late join after an erasure inserts nothing.
+_ENQUEUE_SQL = (
+    f"INSERT INTO {SCHEMA}.night_queue (night_id, user_id, position, share_score, joined_at)"
+    f" SELECT $4, id, $1, $2, $3 FROM {SCHEMA}.users WHERE id = $5"
+    f" RETURNING {nights.QUEUE_COLUMNS}"
+)
+_REJOIN_SQL = (
+    f"UPDATE {SCHEMA}.night_queue SET position = $1, share_score = $2, joined_at = $3,"
+    " status = 'queued', session_id = NULL, called_at = NULL, started_at = NULL,"
+    f" ended_at = NULL WHERE night_id = $4 AND user_id = $5 RETURNING {nights.QUEUE_COLUMNS}"
+)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from storage.base import Store, User, UserProfile
+from storage.base import NewNight, Store, User, UserProfile
 
 NOW = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)
 
@@ -68,6 +68,33 @@ async def _action_logs(store: Store, user: User) -> None:
     await store.log_action(user.id, "telegram", "s", "command", NOW)
 
 
+def new_night(host_user_id: int, server_id: str = "s") -> NewNight:
+    return NewNight(
+        "discord",
+        server_id,
+        "voice",
+        "text",
+        host_user_id,
+        NOW,
+        10,
+        "behavioural",
+        "Backend engineer",
+        5,
+    )
+
+
+async def _night_events(store: Store, user: User) -> None:
+    # The user hosts a night; the export lists it and the erasure clears the host.
+    assert await store.create_night(new_night(user.id), NOW) is not None
+
+
+async def _night_queue(store: Store, user: User) -> None:
+    host = await make_user(store, f"host-of-{user.platform_user_id}")
+    night = await store.create_night(new_night(host.id), NOW)
+    assert night is not None
+    assert await store.enqueue(night.id, user.id, True, NOW) is not None
+
+
 POPULATE: dict[str, Callable[[Store, User], Awaitable[None]]] = {
     "users": _users,
     "consents": _consents,
@@ -75,6 +102,8 @@ POPULATE: dict[str, Callable[[Store, User], Awaitable[None]]] = {
     "transcript_messages": _transcripts,
     "feedback": _feedback,
     "action_logs": _action_logs,
+    "night_events": _night_events,
+    "night_queue": _night_queue,
 }
 
 

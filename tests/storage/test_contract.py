@@ -173,6 +173,8 @@ async def test_user_tables_read_from_schema(store: Store) -> None:
         "transcript_messages",
         "feedback",
         "action_logs",
+        "night_events",
+        "night_queue",
     }
     # Children come before their parents, so deleting in this order never orphans a row.
     assert tables.index("transcript_messages") < tables.index("interview_sessions")

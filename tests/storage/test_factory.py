@@ -18,7 +18,7 @@ async def test_default_is_sqlite_under_the_data_dir(tmp_path: Path) -> None:
     assert isinstance(store, SqliteStore)
     await store.connect()
     try:
-        assert await store.migrate() == ["0001_initial"]
+        assert await store.migrate() == ["0001_initial", "0002_nights"]
         assert await store.pending_migrations() == []
     finally:
         await store.close()
@@ -57,6 +57,6 @@ async def test_pending_migrations_before_migrate(tmp_path: Path) -> None:
     store = open_store(Settings(data_dir=tmp_path))
     await store.connect()
     try:
-        assert await store.pending_migrations() == ["0001_initial"]
+        assert await store.pending_migrations() == ["0001_initial", "0002_nights"]
     finally:
         await store.close()

@@ -108,6 +108,7 @@ async def test_migrations_are_recorded_once(pg: PostgresStore) -> None:
     assert [r["name"] for r in names] == [
         "20261204000000_initial",
         "20261204010000_purge_job_descriptions",
+        "20261205000000_nights",
     ]
 
 
@@ -196,7 +197,7 @@ async def test_migrate_skips_supabase_db_push_migrations(
                 "CREATE SCHEMA supabase_migrations;"
                 " CREATE TABLE supabase_migrations.schema_migrations (version text PRIMARY KEY);"
                 " INSERT INTO supabase_migrations.schema_migrations"
-                " VALUES ('20261204000000'), ('20261204010000')"
+                " VALUES ('20261204000000'), ('20261204010000'), ('20261205000000')"
             )
         assert await store.pending_migrations() == []
         assert await store.migrate() == []
