@@ -153,8 +153,8 @@ async def run_session(
         live = await core.live.start(profile_of(interaction), spec, guild_id, channel_id, session)
     except Exception as error:
         session.source.close()
-        await session.voice.disconnect(force=True)
         await reply_error(interaction, session.locale, error)
+        await session.voice.disconnect(force=True)
         return
     bot.voice_sessions.add(session)
     session.attach(live)

@@ -113,12 +113,13 @@ class VoiceSession:
         for task in (self._grace, self._watch):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
-        await self._leave_voice()
+        self.source.close()
         await self._tell(
             translate(self.locale, END_MESSAGES.get(outcome.reason, "interview_stopped"))
         )
         await self._deliver_feedback(outcome)
         self.closed.set()
+        await self._leave_voice()
 
     # Life cycle
 
