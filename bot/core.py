@@ -14,6 +14,7 @@ from bot.interviewer.turn import TurnInterviewer
 from bot.interviews import TurnInterviewService
 from bot.live_sessions import LiveSessionManager
 from bot.live_sessions_servers import ServerSettingsService
+from bot.nights import NightService
 from bot.privacy import PrivacyService
 from bot.ratelimit import BurstLimiter, CommandLimiter, InterviewSlots, QuotaService
 from config.settings import Settings
@@ -37,6 +38,7 @@ class Core:
     feedback: FeedbackGenerator
     live: LiveSessionManager
     servers: ServerSettingsService
+    nights: NightService
 
 
 def build_core(
@@ -52,6 +54,7 @@ def build_core(
     )
     slots = InterviewSlots(settings.max_concurrent_interviews)
     live = LiveSessionManager(store, settings, privacy, quotas, slots, feedback, gemini)
+    servers = ServerSettingsService(store)
     return Core(
         settings=settings,
         store=store,
@@ -67,5 +70,6 @@ def build_core(
         turns=turns,
         feedback=feedback,
         live=live,
-        servers=ServerSettingsService(store),
+        servers=servers,
+        nights=NightService(store, privacy, live, servers),
     )

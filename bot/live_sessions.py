@@ -78,6 +78,7 @@ class LiveSessionManager:
         self._by_channel: dict[str, LiveSession] = {}
         self._by_user: dict[int, LiveSession] = {}
         self._lock = asyncio.Lock()
+        self._reserved: dict[str, object] = {}
         privacy.add_erasure_listener(self._on_erasure)
 
     @property
@@ -87,6 +88,14 @@ class LiveSessionManager:
 
     def in_channel(self, channel_id: str) -> LiveSession | None:
         return self._by_channel.get(channel_id)
+
+    def reserve_channel(self, channel_id: str, holder: object) -> None:
+        """Keep `channel_id` for `holder`: `start` there then needs `holder=holder`."""
+        self._reserved[channel_id] = holder
+
+    def release_channel(self, channel_id: str, holder: object) -> None:
+        if self._reserved.get(channel_id) is holder:
+            del self._reserved[channel_id]
 
     def of_user(self, platform: str, platform_user_id: str) -> LiveSession | None:
         for session in self._by_user.values():
@@ -101,6 +110,8 @@ class LiveSessionManager:
         server_id: str | None,
         channel_id: str,
         playback: LivePlayback,
+        *,
+        holder: object | None = None,
     ) -> LiveSession:
         """Open a session and connect the interviewer, which greets the candidate.
 
@@ -109,7 +120,7 @@ class LiveSessionManager:
         Gemini unable to start (quota exhausted or unavailable).
         """
         async with self._lock:
-            session = await self._open(profile, spec, server_id, channel_id, playback)
+            session = await self._open(profile, spec, server_id, channel_id, playback, holder)
         interviewer = self._make_interviewer(
             spec, SessionEvents(session, self._store, self._closed)
         )
@@ -130,11 +141,12 @@ class LiveSessionManager:
         server_id: str | None,
         channel_id: str,
         playback: LivePlayback,
+        holder: object | None = None,
     ) -> LiveSession:
         user = await self._store.get_user(profile.platform, profile.platform_user_id)
         if user is None or not await self._privacy.has_consent(user.id):
             raise ConsentRequiredError()
-        if channel_id in self._by_channel:
+        if channel_id in self._by_channel or self._reserved.get(channel_id, holder) is not holder:
             raise ChannelBusyError()
         if user.id in self._by_user or await self._store.active_session(user.id) is not None:
             raise InterviewRunningError()
