@@ -69,6 +69,10 @@ class NightService:
         self._controls: dict[int, NightControl] = {}
         self._platform: NightPlatform | None = None
 
+    @property
+    def timings(self) -> NightTimings:
+        return self._timings
+
     def attach(self, platform: NightPlatform) -> None:
         """Set the adapter that calls candidates and runs the voice side."""
         self._platform = platform
@@ -187,6 +191,15 @@ class NightService:
         """Return the night's entries still waiting or being served, by position."""
         entries = await self._store.night_queue(night_id)
         return [e for e in entries if e.status not in FINISHED]
+
+    async def queue_users(self, entries: list[QueueEntry]) -> dict[int, str]:
+        """Map the entries' user ids to platform user ids, for mentions."""
+        users: dict[int, str] = {}
+        for entry in entries:
+            user = await self._store.get_user_by_id(entry.user_id)
+            if user is not None:
+                users[entry.user_id] = user.platform_user_id
+        return users
 
     async def summary(self, night_id: int) -> NightSummary:
         night = await self._store.get_night(night_id)

@@ -19,6 +19,8 @@ from adapters.discord.interview_commands import (
     build_history_command,
     build_interview_group,
 )
+from adapters.discord.nights import build_night_group
+from adapters.discord.nights_platform import DiscordNightPlatform
 from adapters.discord.privacy_commands import build_privacy_commands, handle_privacy_component
 from adapters.discord.replies import reply, reply_error
 from adapters.discord.setup_command import build_setup_command
@@ -100,6 +102,10 @@ class NaromeetBot(discord.Client):
         for command in build_privacy_commands(self):
             self.tree.add_command(command)
         self.tree.add_command(build_setup_command(self))
+        self.nights = DiscordNightPlatform(self)
+        core.nights.attach(self.nights)
+        self.tree.add_command(build_night_group(self))
+        self._nights_resumed = False
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CatalogueTranslator())
@@ -121,12 +127,16 @@ class NaromeetBot(discord.Client):
             self.user and self.user.id,
             len(self.guilds),
         )
+        if not self._nights_resumed:  # on_ready repeats after each reconnection
+            self._nights_resumed = True
+            await self.core.nights.resume_running_nights()
 
     async def on_voice_state_update(
         self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
     ) -> None:
         for session in self.voice_sessions.all():
             session.on_voice_state(member, before, after)
+        self.nights.on_voice_state(member, before, after)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is not discord.InteractionType.component:
@@ -168,6 +178,7 @@ async def serve(core: Core, stop: asyncio.Event) -> None:
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({runner, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
+        await core.nights.stop()
         await bot.end_sessions("shutdown")
         await core.live.stop_all("shutdown")
         await bot.close()

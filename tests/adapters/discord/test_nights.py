@@ -1,0 +1,154 @@
+"""A mock-interview night over Discord: commands, calls, SSRC focus and presence."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from adapters.discord.nights import parse_start_time
+from bot.nights import NightService
+from bot.nights_model import Member, NightTimings
+from storage.base import NewNight, UserProfile
+from tests.adapters.discord.harness import (
+    CANDIDATE_ID,
+    CANDIDATE_SSRC,
+    GUILD_ID,
+    SPECTATOR_ID,
+    SPECTATOR_SSRC,
+    TEXT_CHANNEL_ID,
+    VOICE_CHANNEL_ID,
+    Harness,
+    command_payload,
+    harness,
+    voice_state,
+)
+from tests.adapters.discord.voice.packets import opus_packets
+from tests.bot.nights_rig import POLL_SECONDS, POLLS, ManualClock, eventually
+from tests.standins.gemini_live import GeminiLiveStandIn, LiveConnection, gemini_live
+from tests.standins.gemini_live import make_gemini_live as make_gemini_live
+
+__all__ = ["gemini_live", "harness"]
+
+START = dt.datetime(2026, 12, 5, 19, 0, tzinfo=dt.UTC)
+TIMINGS = NightTimings(call_grace_seconds=120, leave_grace_seconds=30, warning_seconds=60)
+HOST = Member(UserProfile("discord", str(SPECTATOR_ID), name="Host"), can_manage_events=True)
+SPECTATOR_PACKETS = 30
+
+
+async def cache_answer(connection: LiveConnection) -> None:
+    await connection.send_setup_complete()
+    await connection.wait_for_audio(3200)
+    await connection.send_input_transcription("I designed the cache layer.")
+    await connection.send_output_transcription("How did you invalidate it?")
+    await connection.send_turn_complete()
+
+
+def night_command(name: str, user_id: int, **values: object) -> dict[str, object]:
+    options = [{"type": 5, "name": key, "value": value} for key, value in values.items()]
+    return command_payload(
+        "night", [{"type": 1, "name": name, "options": options}], user_id=user_id
+    )
+
+
+async def transcript_has_candidate_line(harness: Harness, session_id: int) -> None:
+    for _ in range(POLLS):
+        lines = await harness.store.transcript(session_id)
+        if any(line.speaker == "candidate" for line in lines):
+            return
+        await asyncio.sleep(POLL_SECONDS)
+    raise AssertionError(f"no candidate line in session {session_id}")
+
+
+def callback_texts(harness: Harness) -> list[str]:
+    return [
+        str(call.body.get("data", {}).get("content"))
+        for call in harness.rest.find("POST", "/callback")
+    ]
+
+
+# NOTE: the receive path decodes candidate packets but no chunk reaches Gemini yet, so
+# this test fails at wait_for_audio, as the single-interview voice test does.
+# Remove the mark once the receive path forwards decoded chunks.
+@pytest.mark.xfail(reason="receive path does not yet forward decoded chunks", strict=False)
+async def test_night_hears_only_candidate(
+    harness: Harness, gemini_live: GeminiLiveStandIn
+) -> None:
+    clock = ManualClock(START)
+    core = harness.core
+    core.nights = NightService(
+        core.store, core.privacy, core.live, core.servers, clock=clock, timings=TIMINGS
+    )
+    core.nights.attach(harness.bot.nights)
+    rig = harness.voice_rig()
+    gemini_live.script(cache_answer)
+    await core.privacy.record_consent(UserProfile("discord", str(CANDIDATE_ID)))
+    night = await core.nights.create(
+        HOST,
+        NewNight(
+            "discord",
+            str(GUILD_ID),
+            str(VOICE_CHANNEL_ID),
+            str(TEXT_CHANNEL_ID),
+            0,
+            START,
+            10,
+            "technical",
+            "Backend engineer",
+            4,
+        ),
+    )
+
+    harness.dispatch(night_command("join", CANDIDATE_ID, share_score=False))
+    await eventually(lambda: len(callback_texts(harness)) == 1)
+    harness.dispatch(night_command("start", SPECTATOR_ID))
+    await gemini_live.wait_for_connections(1)
+    await eventually(lambda: rig.voice.receiver.candidate_id == CANDIDATE_ID)
+    await rig.speaking(CANDIDATE_ID, CANDIDATE_SSRC)
+    await rig.speaking(SPECTATOR_ID, SPECTATOR_SSRC)
+    connection = gemini_live.connections[0]
+
+    for opus in opus_packets(SPECTATOR_PACKETS):
+        rig.deliver(rig.spectator.packet(opus))
+    await harness.settle()
+    assert len(connection.audio) == 0
+    for opus in opus_packets(50):
+        rig.deliver(rig.candidate.packet(opus))
+    await connection.wait_for_audio(3200)
+    candidate_audio = len(connection.audio)
+    for opus in opus_packets(SPECTATOR_PACKETS):
+        rig.deliver(rig.spectator.packet(opus))
+    await harness.settle()
+    assert len(connection.audio) == candidate_audio
+
+    # The candidate leaves mid-slot and stays away past the grace period.
+    session_id = core.live.sessions[0].id
+    await transcript_has_candidate_line(harness, session_id)
+    harness.state.parse_voice_state_update(voice_state(CANDIDATE_ID, None))
+    await eventually(lambda: clock.sleeping > 0)
+    clock.advance(TIMINGS.leave_grace_seconds)
+    await eventually(lambda: core.live.sessions == [])
+    await eventually(lambda: len(harness.rest.find("POST", "/users/@me/channels")) >= 2)
+
+    assert "place 1" in callback_texts(harness)[0]
+    calls = [c.body.get("content", "") for c in harness.rest.find("POST", "/messages")]
+    assert any(f"<@{CANDIDATE_ID}>" in str(content) for content in calls)
+    health = rig.voice.health.snapshot()
+    assert health["dropped"]["not_candidate"] == 2 * SPECTATOR_PACKETS
+    lines = await harness.store.transcript(session_id)
+    assert [line.text for line in lines if line.speaker == "candidate"] == [
+        "I designed the cache layer."
+    ]
+    statuses = [e.status for e in await harness.store.night_queue(night.id)]
+    assert statuses == ["left"]
+    assert rig.voice.receiver.candidate_id is None
+
+
+def test_start_time_formats() -> None:
+    now = dt.datetime(2026, 12, 5, 8, 30, tzinfo=dt.UTC)
+    assert parse_start_time("19:05", now) == dt.datetime(2026, 12, 5, 19, 5, tzinfo=dt.UTC)
+    assert parse_start_time("2026-12-24 18:00", now) == dt.datetime(
+        2026, 12, 24, 18, 0, tzinfo=dt.UTC
+    )
+    assert parse_start_time("tonight", now) is None
