@@ -32,7 +32,7 @@ class InterviewerAudioSource(discord.AudioSource):
     """An Opus source that encodes 20 ms frames from an `InterviewerStream`.
 
     `read()` runs on the player thread and returns one Opus packet per call:
-    the encoded next frame while the stream has audio queued, or
+    the encoded next frame while the stream has a whole frame queued, or
     `OPUS_SILENCE_FRAME` while it is empty, so discord.py's player keeps
     running for the whole interview. It returns b"", which ends playback, only
     after `close()`. `interrupt()` drops the queued interviewer audio at once,
@@ -56,7 +56,8 @@ class InterviewerAudioSource(discord.AudioSource):
         if self._closed.is_set():
             return b""
         try:
-            if not self._stream.is_speaking:
+            # A partial frame waits for more audio or for `end_of_turn` to pad it.
+            if not self._stream.buffered_frames:
                 return OPUS_SILENCE_FRAME
             frame = self._stream.read_frame()
             if self._encoder is None:

@@ -184,3 +184,15 @@ def test_player_speech_decodes_after_dave(player_loop: asyncio.AbstractEventLoop
     pcm = [decoder.decode(opus) for opus, _ in client.packets()]
     assert not _is_silent(b"".join(pcm[:10]))
     assert _is_silent(pcm[-1])
+
+
+def test_partial_frame_waits_as_silence() -> None:
+    stream = InterviewerStream()
+    source = InterviewerAudioSource(stream)
+    stream.feed(_speech(960))
+    assert stream.buffered_frames == 1
+    assert source.read() != OPUS_SILENCE_FRAME
+    assert stream.is_speaking
+    assert source.read() == OPUS_SILENCE_FRAME
+    stream.end_of_turn()
+    assert source.read() != OPUS_SILENCE_FRAME
