@@ -177,7 +177,9 @@ class LiveConnection:
         blobs += realtime.get("media_chunks") or []
         for blob in blobs:
             if str(blob.get("mime_type", "")).startswith("audio/pcm"):
-                chunk = base64.b64decode(blob["data"])
+                # google-genai sends URL-safe base64; strict decoding of either alphabet.
+                data = str(blob["data"]).replace("-", "+").replace("_", "/")
+                chunk = base64.b64decode(data, validate=True)
                 self.audio += chunk
                 self.audio_chunks.append(chunk)
                 self.audio_received_at.append(time.perf_counter())
@@ -283,9 +285,16 @@ class GeminiLiveStandIn:
             await connection._notify()
 
     async def _read(self, connection: LiveConnection) -> None:
-        with contextlib.suppress(ConnectionClosed):
+        try:
             async for raw in connection.websocket:
                 await connection._record(normalise_keys(json.loads(raw)))
+        except ConnectionClosed:
+            pass
+        except Exception as error:
+            # A message the stand-in cannot parse fails the test instead of going unread.
+            connection.script_error = error
+            await connection.websocket.close(1007, "stand-in could not parse a message")
+            raise
 
 
 @contextlib.asynccontextmanager

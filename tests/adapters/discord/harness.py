@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,6 +225,22 @@ class Harness:
     async def settle(self) -> None:
         for _ in range(10):
             await asyncio.sleep(0)
+
+    async def steady(self, measure: Callable[[], int]) -> int:
+        """Wait until `measure()` stops changing over a few short real sleeps; return it.
+
+        Audio crosses a thread, a queue and a loopback socket, so a count is only
+        final once it has held still for a while.
+        """
+        value, unchanged = measure(), 0
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            current = measure()
+            unchanged = unchanged + 1 if current == value else 0
+            value = current
+            if unchanged >= 5:
+                return value
+        raise AssertionError("the measured value never settled")
 
     def voice_rig(self) -> VoiceRig:
         """Build a connected receiving voice client and make `connect_voice` return it."""

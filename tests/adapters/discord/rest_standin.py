@@ -105,6 +105,9 @@ class DiscordRestStandIn:
             return _json({"interaction": {"id": interaction_id, "type": 2}})
         if path == "/users/@me/channels":
             return _json({"id": str(next(self._ids)), "type": 1, "recipients": []})
+        if call.method == "GET" and path.startswith("/users/") and path[7:].isdigit():
+            user_id = int(path[7:])
+            return _json(user_payload(user_id, f"user{user_id}"))
         if call.method in ("POST", "PATCH"):
             return _json(self._message(call))
         return _json({})
