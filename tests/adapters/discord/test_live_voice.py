@@ -129,7 +129,7 @@ async def test_withdrawal_mid_session_stops_forwarding(
 async def test_delete_mid_session_leaves_no_rows(
     harness: Harness, gemini_live: GeminiLiveStandIn
 ) -> None:
-    rig, session = await start_session(harness)
+    _rig, session = await start_session(harness)
     harness.dispatch(command_payload("delete"))
     await harness.rest.wait_for(lambda: bool(harness.rest.find("POST", "/callback")))
 
@@ -145,7 +145,7 @@ async def test_candidate_leaving_ends_with_feedback(
     harness: Harness, gemini_live: GeminiLiveStandIn
 ) -> None:
     gemini_live.script(one_exchange)
-    rig, session = await start_session(harness)
+    _rig, session = await start_session(harness)
     await wait_for_transcript(harness, session)
     live = session.live
     assert live is not None
