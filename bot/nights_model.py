@@ -9,7 +9,18 @@ from typing import Protocol
 
 from bot.errors import UserFacingError
 from bot.live_sessions_bridge import LiveOutcome, LivePlayback, LiveSession
-from storage.base import NightEvent, QueueEntry, UserProfile
+from storage.base import NewNight, NightEvent, QueueEntry, UserProfile
+
+# Adapters reach night records through the core, never through `storage`.
+__all__ = [
+    "MAX_CANDIDATES",
+    "MAX_SLOT_MINUTES",
+    "MIN_SLOT_MINUTES",
+    "NewNight",
+    "NightEvent",
+    "QueueEntry",
+    "UserProfile",
+]
 
 MIN_SLOT_MINUTES = 5  # an interview spec's shortest length
 MAX_SLOT_MINUTES = 45  # an interview spec's longest length

@@ -15,8 +15,7 @@ from discord import app_commands
 from adapters.discord.interview_commands import TYPE_CHOICES
 from adapters.discord.replies import reply
 from adapters.discord.texts import PLATFORM, locale_of, profile_of, say, text
-from bot.nights_model import Member
-from storage.base import NewNight, NightEvent
+from bot.nights_model import Member, NewNight, NightEvent
 
 if TYPE_CHECKING:
     from adapters.discord.app import NaromeetBot

@@ -19,8 +19,7 @@ from adapters.discord.texts import say
 from adapters.discord.voice import InterviewerAudioSource, ReceivingVoiceClient
 from bot.audio import InterviewerStream
 from bot.live_sessions_bridge import LiveOutcome, LiveSession
-from bot.nights_model import Candidate, NightSummary
-from storage.base import NightEvent
+from bot.nights_model import Candidate, NightEvent, NightSummary
 
 if TYPE_CHECKING:
     from adapters.discord.app import NaromeetBot
