@@ -72,6 +72,7 @@ async def run(settings: Settings, choice: str) -> int:
 async def migrate(settings: Settings) -> int:
     async with opened_store(settings, migrate=False) as store:
         applied = await store.migrate()
+        await PrivacyService(store, settings).schedule_database_purge()
     if applied:
         for name in applied:
             print(f"applied {name}")

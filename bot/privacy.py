@@ -26,7 +26,16 @@ LISTENER_TIMEOUT_SECONDS = 10.0
 
 # Export sections filled from a table; anything else lands in "other_records".
 _SECTION_TABLES = frozenset(
-    {"users", "consents", "interview_sessions", "transcript_messages", "feedback", "action_logs"}
+    {
+        "users",
+        "consents",
+        "interview_sessions",
+        "transcript_messages",
+        "feedback",
+        "action_logs",
+        "night_events",
+        "night_queue",
+    }
 )
 # Columns that only repeat the owner or the enclosing record.
 _NESTED_KEYS = ("user_id", "session_id")
@@ -147,8 +156,18 @@ class PrivacyService:
         logger.info("Purge%s: %s", " (dry run)" if dry_run else "", counts)
         return counts
 
+    async def schedule_database_purge(self) -> bool:
+        """Give the in-database purge job (pg_cron) the configured batch size and retention."""
+        return await self.store.schedule_database_purge(
+            self.settings.purge_batch_size, self.settings.action_log_retention_days
+        )
+
     async def run_purge_schedule(self) -> None:
         """Purge now and every PURGE_INTERVAL_SECONDS until cancelled; errors are logged."""
+        try:
+            await self.schedule_database_purge()
+        except Exception:
+            logger.exception("Scheduling the database purge failed; the bot's purge still runs")
         while True:
             try:
                 await self.purge()
@@ -181,6 +200,9 @@ def _sections(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         "consents": [_strip(c, "user_id") for c in rows.get("consents", [])],
         "sessions": sessions,
         "action_logs": [_strip(a, "user_id") for a in rows.get("action_logs", [])],
+        # Mock-interview nights the user hosted, and their own places in night queues.
+        "nights_hosted": rows.get("night_events", []),
+        "night_queue": [_strip(q, "user_id") for q in rows.get("night_queue", [])],
     }
     other = {table: data for table, data in rows.items() if table not in _SECTION_TABLES}
     if other:

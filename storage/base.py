@@ -196,6 +196,10 @@ class Store(Protocol):
         """Delete every row about the user in one transaction; return counts per table."""
         ...
 
+    async def schedule_database_purge(self, batch_size: int, action_log_days: int) -> bool:
+        """Point the in-database hourly purge at these values; False where there is none."""
+        ...
+
     async def purge(
         self,
         now: dt.datetime,

@@ -60,6 +60,10 @@ def _quote(name: str) -> str:
     return f'{SCHEMA}."' + name.replace('"', '""') + '"'
 
 
+CRON_JOB = "naromeet-purge"
+CRON_SCHEDULE = "17 * * * *"  # hourly, off the top of the hour
+
+
 def migrations_dir() -> Path:
     """`supabase/migrations` beside the package (source tree) or inside it (wheel)."""
     here = Path(__file__).resolve().parent
@@ -544,6 +548,33 @@ class PostgresStore:
                 status = await conn.execute(sql, user_id)
                 counts[table.name] = _rowcount(status)
         return counts
+
+    async def schedule_database_purge(self, batch_size: int, action_log_days: int) -> bool:
+        """(Re)schedule the pg_cron job `naromeet-purge` with the configured values.
+
+        The migration schedules it with the defaults; calling this at start keeps
+        ACTION_LOG_RETENTION_DAYS and PURGE_BATCH_SIZE in force while the bot is down.
+        """
+        if batch_size < 1 or action_log_days < 1:
+            raise ValueError("batch_size and action_log_days must be positive")
+        async with self.pool.acquire() as conn:
+            if not await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron')"
+            ):
+                return False
+            command = (
+                f"SELECT * FROM {SCHEMA}.purge_expired({int(batch_size)}, 200,"
+                f" interval '{int(action_log_days)} days')"
+            )
+            await conn.execute(
+                "SELECT cron.schedule($1, $2, $3)", CRON_JOB, CRON_SCHEDULE, command
+            )
+        logger.info(
+            "Database purge scheduled: batches of %d, action logs kept %d days",
+            batch_size,
+            action_log_days,
+        )
+        return True
 
     async def purge(
         self,

@@ -509,6 +509,9 @@ class SqliteStore:
             ) from exc
         return counts
 
+    async def schedule_database_purge(self, batch_size: int, action_log_days: int) -> bool:
+        return False  # SQLite has no scheduler: the bot's own purge schedule is the only one
+
     async def purge(
         self,
         now: dt.datetime,

@@ -89,6 +89,8 @@ async def test_export_document(privacy: PrivacyService, store: Store) -> None:
         "transcript_messages": with_transcript,
         "feedback": with_feedback,
         "action_logs": document["action_logs"],
+        "night_events": document["nights_hosted"],
+        "night_queue": document["night_queue"],
     }
     assert set(sections) == set(await store.user_tables()) == set(POPULATE)
     assert all(sections.values())

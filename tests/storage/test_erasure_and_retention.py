@@ -196,3 +196,8 @@ async def test_erase_user_follows_foreign_key_chains(store: Store) -> None:
     assert tables.index("session_notes") < tables.index("interview_sessions")
     assert (await store.export_rows(user.id))["session_notes"][0]["note"] == "n"
     assert (await store.erase_user(user.id))["session_notes"] == 1
+
+
+async def test_sqlite_has_no_database_purge(store: Store) -> None:
+    scheduled = await store.schedule_database_purge(batch_size=10, action_log_days=30)
+    assert scheduled is (store.backend == "postgres")

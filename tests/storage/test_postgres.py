@@ -102,6 +102,13 @@ async def test_pg_cron_job_is_scheduled_hourly(pg: PostgresStore) -> None:
     assert jobs == 1
 
 
+async def test_cron_job_follows_settings(pg: PostgresStore) -> None:
+    assert await pg.schedule_database_purge(batch_size=1000, action_log_days=60)
+    rows = await pg.pool.fetch("SELECT command FROM cron.job WHERE jobname = 'naromeet-purge'")
+    assert len(rows) == 1
+    assert "purge_expired(1000, 200, interval '60 days')" in rows[0]["command"]
+
+
 async def test_migrations_are_recorded_once(pg: PostgresStore) -> None:
     assert await pg.migrate() == []
     names = await pg.pool.fetch("SELECT name FROM naromeet.schema_migrations")
