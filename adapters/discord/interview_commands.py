@@ -112,6 +112,9 @@ async def start_interview(
     if core.live.in_channel(str(channel.id)) is not None:
         await reply(interaction, say(locale, "interview_channel_busy"))
         return
+    if core.nights.holds_channel(str(channel.id)):
+        await reply(interaction, say(locale, "night_channel_in_use"))
+        return
     if server.max_interview_minutes is not None:
         length = min(int(str(spec_values["length_minutes"])), server.max_interview_minutes)
         spec_values["length_minutes"] = max(5, length)

@@ -11,6 +11,7 @@ from discord import app_commands
 from adapters.discord.replies import reply
 from adapters.discord.texts import PLATFORM, locale_of, say, text
 from bot.live_sessions_servers import ServerSettings
+from bot.nights import HOST_ROLES_SETTING
 
 if TYPE_CHECKING:
     from adapters.discord.app import NaromeetBot
@@ -26,6 +27,7 @@ def build_setup_command(bot: NaromeetBot) -> app_commands.Command[Any, ..., None
         default_language=text("discord_opt_default_language"),
         max_minutes=text("discord_opt_max_minutes"),
         reset=text("discord_opt_reset"),
+        night_host_role=text("discord_opt_night_host_role"),
     )
     @app_commands.describe(
         allowed_channel=text("discord_opt_allowed_channel_desc"),
@@ -33,6 +35,7 @@ def build_setup_command(bot: NaromeetBot) -> app_commands.Command[Any, ..., None
         default_language=text("discord_opt_default_language_desc"),
         max_minutes=text("discord_opt_max_minutes_desc"),
         reset=text("discord_opt_reset_desc"),
+        night_host_role=text("discord_opt_night_host_role_desc"),
     )
     @app_commands.choices(
         default_language=[
@@ -47,6 +50,7 @@ def build_setup_command(bot: NaromeetBot) -> app_commands.Command[Any, ..., None
         default_language: str | None = None,
         max_minutes: app_commands.Range[int, 5, 45] | None = None,
         reset: bool = False,
+        night_host_role: discord.Role | None = None,
     ) -> None:
         locale = await locale_of(bot.core, interaction)
         permissions = interaction.permissions
@@ -58,6 +62,7 @@ def build_setup_command(bot: NaromeetBot) -> app_commands.Command[Any, ..., None
         updated = _apply(
             current, reset, allowed_channel, allowed_role, default_language, max_minutes
         )
+        updated = _add_host_role(updated, reset, night_host_role)
         await bot.core.servers.save(PLATFORM, server_id, updated)
         await reply(interaction, _summary(locale, updated))
 
@@ -87,8 +92,19 @@ def _apply(
     )
 
 
+def _add_host_role(
+    settings: ServerSettings, reset: bool, role: discord.Role | None
+) -> ServerSettings:
+    """Add `role` to the roles that may host nights; `reset` clears them first."""
+    host_roles = [] if reset else [str(r) for r in settings.extra.get(HOST_ROLES_SETTING) or ()]
+    if role is not None and str(role.id) not in host_roles:
+        host_roles.append(str(role.id))
+    return dataclasses.replace(settings, extra={**settings.extra, HOST_ROLES_SETTING: host_roles})
+
+
 def _summary(locale: str, settings: ServerSettings) -> str:
     any_value = say(locale, "discord_setup_any")
+    host_roles = settings.extra.get(HOST_ROLES_SETTING) or ()
     return say(
         locale,
         "discord_setup_saved",
@@ -96,4 +112,5 @@ def _summary(locale: str, settings: ServerSettings) -> str:
         roles=", ".join(f"<@&{r}>" for r in settings.allowed_role_ids) or any_value,
         language=settings.default_language or any_value,
         minutes=settings.max_interview_minutes or 45,
+        host_roles=", ".join(f"<@&{r}>" for r in host_roles) or any_value,
     )

@@ -41,7 +41,10 @@ CANDIDATE_ID = 2002
 SPECTATOR_ID = 3003
 CANDIDATE_SSRC = 0x1111
 SPECTATOR_SSRC = 0x2222
+HOST_ROLE_ID = 1_180_000_000_000_000_077
 ALL_PERMISSIONS = str((1 << 50) - 1)
+# Send Messages and Use Application Commands only: no Manage Server, no Manage Events.
+MEMBER_PERMISSIONS = str((1 << 11) | (1 << 31))
 _ids = itertools.count(1_300_000_000_000_000_000)
 
 
@@ -62,15 +65,17 @@ def voice_state(user_id: int, channel_id: int | None) -> dict[str, Any]:
     }
 
 
-def member_payload(user_id: int) -> dict[str, Any]:
+def member_payload(
+    user_id: int, *, roles: list[int] | None = None, permissions: str = ALL_PERMISSIONS
+) -> dict[str, Any]:
     return {
         "user": user_payload(user_id, f"user{user_id}"),
-        "roles": [],
+        "roles": [str(role) for role in roles or ()],
         "joined_at": "2026-01-01T00:00:00+00:00",
         "deaf": False,
         "mute": False,
         "flags": 0,
-        "permissions": ALL_PERMISSIONS,
+        "permissions": permissions,
     }
 
 
@@ -91,7 +96,18 @@ def guild_payload() -> dict[str, Any]:
                 "managed": False,
                 "mentionable": False,
                 "flags": 0,
-            }
+            },
+            {
+                "id": str(HOST_ROLE_ID),
+                "name": "Night hosts",
+                "permissions": "0",
+                "position": 1,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            },
         ],
         "channels": [
             {
@@ -124,14 +140,26 @@ def command_payload(
     *,
     user_id: int = CANDIDATE_ID,
     locale: str = "en-US",
+    roles: list[int] | None = None,
+    permissions: str = ALL_PERMISSIONS,
+    resolved: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An INTERACTION_CREATE payload for an application command in the text channel."""
-    return _interaction(
-        2,
-        {"id": str(next(_ids)), "name": name, "type": 1, "options": options or []},
-        user_id,
-        locale,
-    )
+    """An INTERACTION_CREATE payload for an application command in the text channel.
+
+    `permissions` sets both the member's and the interaction's permissions;
+    `resolved` carries the users, roles or channels named in `options`.
+    """
+    data: dict[str, Any] = {
+        "id": str(next(_ids)),
+        "name": name,
+        "type": 1,
+        "options": options or [],
+    }
+    if resolved is not None:
+        data["resolved"] = resolved
+    payload = _interaction(2, data, user_id, locale)
+    payload["member"] = member_payload(user_id, roles=roles, permissions=permissions)
+    return payload
 
 
 def button_payload(custom_id: str, *, user_id: int = CANDIDATE_ID) -> dict[str, Any]:

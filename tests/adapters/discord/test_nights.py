@@ -13,6 +13,8 @@ from tests.adapters.discord.harness import (
     CANDIDATE_ID,
     CANDIDATE_SSRC,
     GUILD_ID,
+    HOST_ROLE_ID,
+    MEMBER_PERMISSIONS,
     SPECTATOR_ID,
     SPECTATOR_SSRC,
     TEXT_CHANNEL_ID,
@@ -47,6 +49,30 @@ def night_command(name: str, user_id: int, **values: object) -> dict[str, object
     options = [{"type": 5, "name": key, "value": value} for key, value in values.items()]
     return command_payload(
         "night", [{"type": 1, "name": name, "options": options}], user_id=user_id
+    )
+
+
+def create_command(user_id: int, roles: list[int]) -> dict[str, object]:
+    """`/night create` by a member without Manage Events who has `roles`."""
+    options = [
+        {"type": 7, "name": "voice_channel", "value": str(VOICE_CHANNEL_ID)},
+        {"type": 3, "name": "start_time", "value": "2026-12-05 19:00"},
+        {"type": 3, "name": "role", "value": "Backend engineer"},
+    ]
+    channel = {
+        "id": str(VOICE_CHANNEL_ID),
+        "type": 2,
+        "name": "Interview room",
+        "guild_id": str(GUILD_ID),
+        "permissions": "0",
+    }
+    return command_payload(
+        "night",
+        [{"type": 1, "name": "create", "options": options}],
+        user_id=user_id,
+        roles=roles,
+        permissions=MEMBER_PERMISSIONS,
+        resolved={"channels": {str(VOICE_CHANNEL_ID): channel}},
     )
 
 
@@ -148,3 +174,77 @@ def test_start_time_formats() -> None:
         2026, 12, 24, 18, 0, tzinfo=dt.UTC
     )
     assert parse_start_time("tonight", now) is None
+
+
+async def test_host_role_may_create_night(harness: Harness) -> None:
+    settings = {"night_host_role_ids": [str(HOST_ROLE_ID)]}
+    await harness.store.set_server_settings("discord", str(GUILD_ID), settings)
+    for user_id in (CANDIDATE_ID, SPECTATOR_ID):
+        await harness.core.privacy.record_consent(UserProfile("discord", str(user_id)))
+
+    harness.dispatch(create_command(SPECTATOR_ID, roles=[]))
+    await eventually(lambda: len(callback_texts(harness)) == 1)
+    assert await harness.store.open_nights("discord", str(GUILD_ID)) == []
+    assert "night host role" in callback_texts(harness)[0]
+
+    harness.dispatch(create_command(CANDIDATE_ID, roles=[HOST_ROLE_ID]))
+    await eventually(lambda: len(callback_texts(harness)) == 2)
+    [night] = await harness.store.open_nights("discord", str(GUILD_ID))
+    assert night.voice_channel_id == str(VOICE_CHANNEL_ID)
+    assert "Mock-interview night" in callback_texts(harness)[1]
+
+
+async def test_interview_start_in_night_channel_rejected(harness: Harness) -> None:
+    core = harness.core
+    core.nights = NightService(
+        core.store,
+        core.privacy,
+        core.live,
+        core.servers,
+        clock=ManualClock(START),
+        timings=TIMINGS,
+    )
+    core.nights.attach(harness.bot.nights)
+    for user_id in (CANDIDATE_ID, SPECTATOR_ID):
+        await core.privacy.record_consent(UserProfile("discord", str(user_id)))
+    draft = NewNight(
+        "discord",
+        str(GUILD_ID),
+        str(VOICE_CHANNEL_ID),
+        str(TEXT_CHANNEL_ID),
+        0,
+        START,
+        10,
+        "technical",
+        "Backend engineer",
+        4,
+    )
+    night = await core.nights.create(HOST, draft)
+    # The queued candidate is away, so the night waits for them (its clock never moves).
+    harness.state.parse_voice_state_update(voice_state(SPECTATOR_ID, None))
+    await core.nights.join(night.id, UserProfile("discord", str(SPECTATOR_ID)), False)
+    await core.nights.start(night.id, HOST)
+    joins: list[object] = []
+
+    async def connect(channel: object) -> object:
+        joins.append(channel)
+        raise AssertionError("the bot must not join a voice channel a night holds")
+
+    harness.bot.connect_voice = connect  # type: ignore[assignment,method-assign]
+    try:
+        assert core.nights.holds_channel(str(VOICE_CHANNEL_ID))
+        start = [
+            {
+                "type": 1,
+                "name": "start",
+                "options": [{"type": 3, "name": "role", "value": "Backend engineer"}],
+            }
+        ]
+        harness.dispatch(command_payload("interview", start))
+        await eventually(lambda: len(callback_texts(harness)) == 1)
+    finally:
+        await core.nights.stop()
+
+    assert "night holds this voice channel" in callback_texts(harness)[0]
+    assert joins == []
+    assert core.live.sessions == []
