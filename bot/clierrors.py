@@ -15,10 +15,10 @@ class MissingSettingError(CliError):
     """Settings a command needs are not set; exit status 2."""
 
     def __init__(self, names: list[str]) -> None:
-        listed = ", ".join(names)
-        verb = "is" if len(names) == 1 else "are"
+        listed = "; ".join(names)
         super().__init__(
-            f"{listed} {verb} not set: export {names[0]}=... or add it to .env (see .env.example)",
+            f"missing settings: {listed}. Set them in the environment or in .env"
+            " (see .env.example)",
             exit_code=2,
         )
         self.names = names

@@ -18,8 +18,14 @@ CONFIG_DIR = Path(__file__).resolve().parent
 class Settings(BaseSettings):
     """All runtime settings; field names map to upper-case environment variables."""
 
+    # An empty value (`GEMINI_API_KEY=` left blank in .env) counts as unset, so it gets
+    # the default or a "not set" error instead of an empty key or token.
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,
     )
 
     # General

@@ -41,3 +41,15 @@ def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     (tmp_path / ".env").write_text("GEMINI_VOICE=Puck\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert Settings().gemini_voice == "Puck"
+
+
+def test_empty_values_count_as_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("GEMINI_API_KEY=\nTELEGRAM_BOT_TOKEN=\n", encoding="utf-8")
+    monkeypatch.setenv("DATABASE_URL", "")
+    monkeypatch.setenv("TRANSCRIPT_RETENTION_DAYS", "")
+    settings = Settings()
+    assert settings.gemini_api_key is None
+    assert settings.telegram_bot_token is None
+    assert settings.database_url is None
+    assert settings.transcript_retention_days == 15

@@ -62,7 +62,19 @@ def test_run_without_settings_names_them(capsys: pytest.CaptureFixture[str]) -> 
 
 def test_run_all_without_tokens(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run"]) == 2
-    assert "DISCORD_BOT_TOKEN or TELEGRAM_BOT_TOKEN" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "missing settings: DISCORD_BOT_TOKEN or TELEGRAM_BOT_TOKEN; GEMINI_API_KEY." in error
+    assert "TELEGRAM_BOT_TOKEN=..." not in error
+
+
+def test_run_with_empty_settings_names_them(tmp_path: Path) -> None:
+    env = {"GEMINI_API_KEY": "", "TELEGRAM_BOT_TOKEN": "", "DATA_DIR": str(tmp_path)}
+    result = _run_process("run", env=env)
+    assert result.returncode == 2
+    assert "GEMINI_API_KEY" in result.stderr
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_invalid_database_url(
