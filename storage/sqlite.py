@@ -99,9 +99,9 @@ class SqliteStore:
     async def connect(self) -> None:
         if self._db is not None:
             return
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             db = await aiosqlite.connect(self.path, isolation_level=None)
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailableError(

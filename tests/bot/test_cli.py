@@ -97,6 +97,16 @@ def test_unreachable_database_names_host_not_password(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_unusable_data_dir_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    result = _run_process("migrate", env={"DATA_DIR": str(blocker / "data")})
+    assert result.returncode == 1
+    assert "cannot open SQLite database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_invalid_setting_value_is_one_line() -> None:
     result = _run_process("migrate", env={"PURGE_BATCH_SIZE": "lots"})
     assert result.returncode == 2
