@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import types
 
+import pytest
 from discord.errors import ConnectionClosed
+from pydantic import SecretStr
 
+from adapters.discord.app import NaromeetBot, serve
 from adapters.discord.voice.playback import OPUS_SILENCE_FRAME
 from adapters.discord.voice_session import VoiceSession
 from bot.accounts import UserProfile
@@ -16,6 +19,7 @@ from tests.adapters.discord.harness import (
     GUILD_ID,
     SPECTATOR_ID,
     SPECTATOR_SSRC,
+    TEXT_CHANNEL_ID,
     Harness,
     VoiceRig,
     button_payload,
@@ -30,6 +34,7 @@ from tests.standins.gemini_live import make_gemini_live as make_gemini_live
 __all__ = ["gemini_live", "harness"]
 
 INTERVIEWER_PCM = b"\x00\x20" * 24_000  # one second of 24 kHz audio
+EPHEMERAL = 64
 
 
 async def one_exchange(connection: LiveConnection) -> None:
@@ -47,16 +52,17 @@ async def wait_for_transcript(harness: Harness, session: VoiceSession) -> None:
             await asyncio.sleep(0.01)
 
 
-async def start_session(harness: Harness) -> tuple[VoiceRig, VoiceSession]:
+async def start_session(
+    harness: Harness, *, public_feedback: bool = False
+) -> tuple[VoiceRig, VoiceSession]:
     await harness.core.privacy.record_consent(UserProfile("discord", str(CANDIDATE_ID)))
     rig = harness.voice_rig()
-    options = [
-        {
-            "type": 1,
-            "name": "start",
-            "options": [{"type": 3, "name": "role", "value": "Backend engineer"}],
-        }
+    start_options: list[dict[str, object]] = [
+        {"type": 3, "name": "role", "value": "Backend engineer"}
     ]
+    if public_feedback:
+        start_options.append({"type": 5, "name": "public_feedback", "value": True})
+    options = [{"type": 1, "name": "start", "options": start_options}]
     harness.dispatch(command_payload("interview", options))
     await harness.rest.wait_for(
         lambda: harness.bot.voice_sessions.of_user(CANDIDATE_ID) is not None
@@ -196,3 +202,55 @@ async def test_voice_close_4014_ends_with_feedback(
     assert await harness.store.get_feedback(live.id) is not None
     assert harness.bot.get_guild(GUILD_ID) is not None
     assert rig.voice not in harness.bot.voice_clients
+
+
+async def test_public_feedback_posted_in_channel(
+    harness: Harness, gemini_live: GeminiLiveStandIn
+) -> None:
+    gemini_live.script(one_exchange)
+    _rig, session = await start_session(harness, public_feedback=True)
+    await wait_for_transcript(harness, session)
+
+    harness.state.parse_voice_state_update(voice_state(CANDIDATE_ID, None))
+    await asyncio.wait_for(session.closed.wait(), 10)
+
+    posts = harness.rest.find("POST", f"/channels/{TEXT_CHANNEL_ID}/messages")
+    assert len(posts) == 1
+    assert posts[0].body["embeds"]
+    assert posts[0].body.get("flags", 0) & EPHEMERAL == 0
+    private = [c.body for c in harness.rest.find("POST", "/webhooks/") if c.body.get("embeds")]
+    assert private == []
+
+
+async def test_serve_stop_ends_live_interviews(
+    harness: Harness, gemini_live: GeminiLiveStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gemini_live.script(one_exchange)
+    _rig, session = await start_session(harness)
+    await wait_for_transcript(harness, session)
+    live = session.live
+    assert live is not None
+    connected = asyncio.Event()
+
+    async def start(self: NaromeetBot, token: str) -> None:
+        # Stands in for the gateway connection, which runs until the bot closes.
+        connected.set()
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(NaromeetBot, "start", start)
+    harness.core.settings = harness.core.settings.model_copy(
+        update={"discord_bot_token": SecretStr("test-token")}
+    )
+    stop = asyncio.Event()
+    server = asyncio.create_task(serve(harness.core, stop))
+    await asyncio.wait_for(connected.wait(), 10)
+    stop.set()
+    await asyncio.wait_for(server, 10)
+
+    assert session.closed.is_set()
+    assert harness.core.live.sessions == []
+    row = await harness.store.get_session(live.id)
+    assert row is not None and row.end_reason == "shutdown"
+    assert len(await harness.store.transcript(live.id)) == 2
+    posts = [str(c.body.get("content")) for c in harness.rest.find("POST", "/webhooks/")]
+    assert any("The bot is restarting" in content for content in posts)
