@@ -13,7 +13,10 @@ def configure_logging(level: str) -> None:
 
     discord.py and python-telegram-bot log through the standard library, so their
     records share this handler. httpx logs each request URL at INFO, and a Telegram
-    URL contains the bot token, so httpx is held at WARNING.
+    URL contains the bot token, so httpx is held at WARNING. At DEBUG, discord.py
+    logs REST request bodies (feedback with transcript quotes), gateway events and
+    voice websocket frames (the voice session token), and google-genai logs model
+    responses, so those two libraries are held at INFO even when LOG_LEVEL is DEBUG.
     """
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
@@ -25,3 +28,5 @@ def configure_logging(level: str) -> None:
     root.setLevel(numeric)
     for noisy in ("httpx", "httpcore", "websockets", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))
+    for library in ("discord", "google_genai"):
+        logging.getLogger(library).setLevel(max(numeric, logging.INFO))
