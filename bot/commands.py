@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -93,21 +94,34 @@ async def purge(settings: Settings, *, dry_run: bool) -> int:
 async def export(settings: Settings, platform: str, user_id: str, output: Path | None) -> int:
     async with opened_store(settings) as store:
         document = await PrivacyService(store, settings).export(platform, user_id)
+    if document["user"] is None:
+        # A mistyped id must not pass for an empty account silently.
+        print(f"no {platform} user {user_id} is stored: the export is empty", file=sys.stderr)
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)
         return 0
     try:
-        await asyncio.to_thread(output.write_text, text, encoding="utf-8")
+        await asyncio.to_thread(_write_private, output, text)
     except OSError as error:
         raise CliError(f"cannot write {output}: {error.strerror}") from None
     print(f"wrote {output}", file=sys.stderr)
     return 0
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` to `path`, readable by the owner only, because an export is personal data."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        os.fchmod(file.fileno(), 0o600)
+        file.write(text)
+
+
 async def delete(settings: Settings, platform: str, user_id: str) -> int:
     async with opened_store(settings) as store:
         counts = await PrivacyService(store, settings).erase(platform, user_id)
+    if not any(counts.values()):
+        print(f"no {platform} user {user_id} is stored: nothing was erased", file=sys.stderr)
     print_counts(counts)
     return 0
 

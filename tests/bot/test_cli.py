@@ -139,6 +139,31 @@ def test_export_unknown_user(
     assert document["user"] is None
     assert document["sessions"] == []
     assert document["controller"]["contact"] == "contact@naromeet.com"
+    assert "no telegram user 7 is stored" in capsys.readouterr().err
+
+
+def test_export_file_is_owner_only(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _use(monkeypatch, DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    output = tmp_path / "export.json"
+    output.write_text("old", encoding="utf-8")
+    output.chmod(0o644)
+    assert (
+        main(["export", "--platform", "discord", "--user-id", "5", "--output", str(output)]) == 0
+    )
+    assert output.stat().st_mode & 0o777 == 0o600
+    assert json.loads(output.read_text(encoding="utf-8"))["format_version"] == 1
+
+
+def test_delete_unknown_user_warns(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _use(monkeypatch, DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    assert main(["delete", "--platform", "discord", "--user-id", "404", "--yes"]) == 0
+    captured = capsys.readouterr()
+    assert "no discord user 404 is stored: nothing was erased" in captured.err
+    assert "users: 0" in captured.out
 
 
 def test_delete_and_export_agree(
