@@ -61,7 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_user_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--platform", choices=PLATFORMS, required=True, help="the user's platform")
-    parser.add_argument("--user-id", required=True, help="the user's id on that platform")
+    parser.add_argument(
+        "--user-id", required=True, type=_user_id, help="the user's id on that platform"
+    )
+
+
+def _user_id(value: str) -> str:
+    stripped = value.strip()
+    if not stripped:
+        raise argparse.ArgumentTypeError("must not be empty")
+    return stripped
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,8 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from bot.logsetup import configure_logging
 
+    # One-shot commands print their result; INFO lines would only be noise unless asked for.
+    level = settings.log_level
+    if args.command != "run" and "log_level" not in settings.model_fields_set:
+        level = "WARNING"
     try:
-        configure_logging(settings.log_level)
+        configure_logging(level)
     except ValueError as error:
         print(f"naromeet-bot: {error}", file=sys.stderr)
         return 2

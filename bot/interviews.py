@@ -139,7 +139,7 @@ class TurnInterviewService:
                 max_bytes=self._settings.max_voice_note_bytes,
                 max_seconds=self._settings.max_voice_note_seconds,
             )
-            if _rms(pcm) < SILENCE_RMS:
+            if await asyncio.to_thread(_rms, pcm) < SILENCE_RMS:
                 raise SilentNoteError()
             spec = InterviewSpec.from_dict(session.spec)
             result = await self._call(self._turns.take_turn(spec, dict(session.state), pcm))

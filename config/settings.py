@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,7 +31,7 @@ class Settings(BaseSettings):
 
     # General
     log_level: str = "INFO"
-    default_locale: str = "en"
+    default_locale: Literal["en", "fr"] = "en"
 
     # Storage: unset means SQLite under ./data/.
     database_url: str | None = None
@@ -89,6 +90,7 @@ class Settings(BaseSettings):
     # Discord
     discord_bot_token: SecretStr | None = None
     discord_leave_grace_seconds: float = Field(default=30.0, ge=0)
+    discord_voice_reconnect_seconds: float = Field(default=60.0, gt=0)
 
     @property
     def prompts_dir(self) -> Path:

@@ -234,3 +234,26 @@ def test_doctor_reports_missing_settings(
     assert "[FAIL] GEMINI_API_KEY" in output
     assert "[ok] codecs" in output
     assert "pending" in output  # a new SQLite file has every migration pending
+
+
+def test_empty_user_id_is_rejected(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export", "--platform", "telegram", "--user-id", "  "])
+    assert exit_info.value.code == 2
+    assert "--user-id" in capsys.readouterr().err
+
+
+def test_unknown_default_locale_is_one_line() -> None:
+    result = _run_process("migrate", env={"DEFAULT_LOCALE": "de"})
+    assert result.returncode == 2
+    assert "DEFAULT_LOCALE" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_one_shot_commands_print_no_info_logs(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'quiet.sqlite3'}"
+    quiet = _run_process("migrate", env={"DATABASE_URL": url})
+    assert quiet.returncode == 0
+    assert "INFO" not in quiet.stderr
+    verbose = _run_process("migrate", env={"DATABASE_URL": url, "LOG_LEVEL": "INFO"})
+    assert "INFO" in verbose.stderr
