@@ -516,8 +516,8 @@ def run_one_loop(
 ) -> tuple[list[float], float]:
     """Run `count` sessions in this thread, one pass over all of them per 20 ms tick.
 
-    Returns how late each tick's work ended past its 20 ms slot (negative when
-    on time) and the cores used.
+    Returns, for each tick, the time from its slot's start to the end of its
+    work (a miss above 20 ms), and the cores used.
     """
     ticks = int(seconds / FRAME_SECONDS)
     loop = asyncio.new_event_loop()
@@ -549,7 +549,7 @@ def run_one_loop(
             elif tick % 2 == 0 and tick >= 2 and plan[tick - 2]:
                 session.stream.end_of_turn()
             session.client.send_audio_packet(session.source.read(), encode=False)
-        lateness.append(time.perf_counter() - slot - FRAME_SECONDS)
+        lateness.append(time.perf_counter() - slot)
     cores = (time.process_time() - cpu_start) / (time.perf_counter() - start)
     for session in sessions:
         session.close()
