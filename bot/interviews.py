@@ -64,7 +64,7 @@ class TurnOutcome:
 
 
 class SilentNoteError(Exception):
-    """The note decoded but holds no speech; nothing was sent to Gemini."""
+    """The note decoded but contains no speech, so nothing was sent to Gemini."""
 
 
 class TurnInterviewService:
