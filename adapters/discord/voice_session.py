@@ -3,10 +3,17 @@
 `VoiceSession` is the core's `LivePlayback` for Discord. It feeds the
 interviewer's speech to an `InterviewerAudioSource`, flushes it on barge-in,
 and ends the interview when the candidate leaves for longer than the grace
-period, when the bot is disconnected or moved (voice close 4014), or when a
-reconnection (voice close 4006 or 4017) does not succeed within
-`RECONNECT_BUDGET_SECONDS`. discord.py reconnects by itself; after each
-reconnection the session makes sure the receive listener is registered again.
+period, when the bot is disconnected or moved (voice close 4014), or when the
+voice connection stays down longer than `discord_voice_reconnect_seconds`.
+
+discord.py 2.7.1 reconnects by itself: it resumes after close 4015, and after
+codes it has no rule for (4006 "session no longer valid", 4017 "DAVE protocol
+required" among them) it opens a new voice session after a random delay of up
+to 2, 4, 8, ... seconds. That backoff has no end of its own, so the session
+bounds it: past the limit it ends the interview, and leaving the channel
+cancels the reconnect loop. After each reconnection the session registers the
+receive listener again; the receive path reads the DAVE session that the new
+voice session's handshake set up on every packet.
 """
 
 from __future__ import annotations
@@ -29,7 +36,6 @@ from bot.live_sessions import LiveOutcome, LiveSession
 logger = logging.getLogger(__name__)
 
 WATCH_INTERVAL_SECONDS = 0.5
-RECONNECT_BUDGET_SECONDS = 60.0
 END_MESSAGES = {
     "candidate_left": "discord_end_candidate_left",
     "voice_lost": "discord_end_voice_lost",
@@ -151,6 +157,7 @@ class VoiceSession:
     async def _watch_connection(self) -> None:
         """End on disconnection or move; keep the receive listener registered on reconnects."""
         lost_since: float | None = None
+        limit = self.core.settings.discord_voice_reconnect_seconds
         while True:
             await asyncio.sleep(WATCH_INTERVAL_SECONDS)
             if self.voice not in self.client.voice_clients:
@@ -161,12 +168,20 @@ class VoiceSession:
                 logger.info("Bot moved out of channel %s", self.channel_id)
                 break
             if self.voice.is_connected():
+                if lost_since is not None:
+                    logger.info("Voice connection in channel %s restored", self.channel_id)
                 lost_since = None
                 self.voice.start_receiving()
                 continue
-            lost_since = lost_since if lost_since is not None else time.monotonic()
-            if time.monotonic() - lost_since > RECONNECT_BUDGET_SECONDS:
-                logger.warning("Voice reconnection in channel %s gave up", self.channel_id)
+            if lost_since is None:
+                lost_since = time.monotonic()
+                logger.info("Voice connection in channel %s lost; reconnecting", self.channel_id)
+            if time.monotonic() - lost_since > limit:
+                logger.warning(
+                    "Voice reconnection in channel %s failed for %g s; ending the interview",
+                    self.channel_id,
+                    limit,
+                )
                 break
         await self.end("voice_lost")
 

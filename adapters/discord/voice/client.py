@@ -16,12 +16,14 @@ returns the receive counters.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import socket
 from typing import Any
 
 import davey
 import discord
-from discord.voice_state import VoiceConnectionState
+from discord.voice_state import ConnectionFlowState, VoiceConnectionState
 
 from adapters.discord.voice.health import RateLimitedLog, ReceiveHealth
 from adapters.discord.voice.receiver import AudioSink, CandidateReceiver
@@ -47,6 +49,9 @@ class _ConnectionInternals:
       datagram on the socket reader thread. A full disconnect (`cleanup=True`)
       stops the reader and clears its callbacks; reconnects only pause it.
     - `_socket_reader._callbacks`: read to re-register a listener that vanished.
+    - `_runner`: the websocket poller task. On a close code it does not handle
+      (4006 and 4017 among them) it reconnects with exponential backoff for as
+      long as it runs, and `VoiceClient.disconnect` does not stop it.
     - `secret_key` (list of ints), `mode`, `dave_session`, `dave_protocol_version`:
       replaced by SESSION_DESCRIPTION, re-keys and DAVE transitions, so they are
       read on every packet.
@@ -80,6 +85,47 @@ class _ConnectionInternals:
 
     def remove_listener(self, callback: Any) -> None:
         self.state.remove_socket_listener(callback)
+
+    def stop_reconnecting(self) -> None:
+        """Cancel the websocket poller unless it is the caller, so it cannot rejoin."""
+        runner = self.state._runner
+        if runner is not None and runner is not asyncio.current_task():
+            runner.cancel()
+            self.state._runner = None
+
+
+class _WakingConnectionState(VoiceConnectionState):
+    """A connection state that wakes the socket reader before closing its socket.
+
+    discord.py 2.7.1's reader thread waits in `select` on the current socket
+    for up to 30 s. Closing that socket from the event loop does not wake it
+    on Linux, so after a reconnection the reader would stay on the dead socket
+    and miss IP discovery and the first seconds of audio. Shutting the socket
+    down first makes `select` return at once.
+    """
+
+    async def disconnect(
+        self, *, force: bool = True, cleanup: bool = True, wait: bool = False
+    ) -> None:
+        if force or self.is_connected():
+            self._wake_reader()
+        await super().disconnect(force=force, cleanup=cleanup, wait=wait)
+
+    async def soft_disconnect(
+        self, *, with_state: ConnectionFlowState = ConnectionFlowState.got_both_voice_updates
+    ) -> None:
+        self._wake_reader()
+        await super().soft_disconnect(with_state=with_state)
+
+    def _wake_reader(self) -> None:
+        if not isinstance(self.socket, socket.socket) or self.socket.fileno() < 0:
+            return
+        self._socket_reader.pause()
+        try:
+            self.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            # Linux raises ENOTCONN for an unconnected UDP socket but still wakes waiters.
+            pass
 
 
 class ReceivingVoiceClient(discord.VoiceClient):
@@ -131,7 +177,7 @@ class ReceivingVoiceClient(discord.VoiceClient):
         self.receiver.set_sink(sink)
 
     def create_connection_state(self) -> VoiceConnectionState:
-        return VoiceConnectionState(self, hook=self._on_voice_message)
+        return _WakingConnectionState(self, hook=self._on_voice_message)
 
     # discord.VoiceProtocol fixes this signature, `timeout` included.
     async def connect(
@@ -151,6 +197,11 @@ class ReceivingVoiceClient(discord.VoiceClient):
         """Register the socket listener if it is not registered (idempotent)."""
         if self._internals.ensure_listener(self.receiver.on_packet):
             _log.info("Voice receive started for channel %s", self.channel.id)
+
+    async def disconnect(self, *, force: bool = False) -> None:
+        # A reconnect loop left running would join the channel again after this.
+        self._internals.stop_reconnecting()
+        await super().disconnect(force=force)
 
     def cleanup(self) -> None:
         self._internals.remove_listener(self.receiver.on_packet)
