@@ -24,9 +24,16 @@ def text(key: str) -> app_commands.locale_str:
 class CatalogueTranslator(app_commands.Translator):
     """Localise command names, descriptions and choices from the message catalogues.
 
-    NOTE: command and group names stay English in every language, because the
-    catalogue messages refer to them (/consent, /delete); options, choices and
-    descriptions are localised.
+    Options, choices and descriptions are localised. Command and group names
+    stay English on purpose. Discord shows a localised name only to members
+    whose client uses that language, while public messages (night calls and
+    summaries) and members helping each other name one command for everyone.
+    In a server where French and English clients mix, a French-only name would
+    match what half the readers see.
+
+    NOTE: command mentions (`</night join:ID>`), which each client shows in its
+    own language, would allow localised names. They need the command ids that
+    `CommandTree.sync` returns.
     """
 
     async def translate(
