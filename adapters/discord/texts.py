@@ -22,10 +22,9 @@ def text(key: str) -> app_commands.locale_str:
 
 
 class CatalogueTranslator(app_commands.Translator):
-    """Localise command names, descriptions and choices from the message catalogues.
+    """Localise command descriptions, options and choices from the message catalogues.
 
-    Options, choices and descriptions are localised. Command and group names
-    stay English on purpose. Discord shows a localised name only to members
+    Command and group names stay English on purpose. Discord shows a localised name only to members
     whose client uses that language, while public messages (night calls and
     summaries) and members helping each other name one command for everyone.
     In a server where French and English clients mix, a French-only name would
