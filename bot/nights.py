@@ -22,6 +22,7 @@ from bot.nights_model import (
     MAX_SLOT_MINUTES,
     MIN_SLOT_MINUTES,
     Clock,
+    CreatedNight,
     Member,
     NightAlreadyJoinedError,
     NightChannelBusyError,
@@ -35,9 +36,11 @@ from bot.nights_model import (
     NightStateError,
     NightSummary,
     NightTimings,
+    ScheduledEventConflictError,
+    ScheduledEventError,
     SystemClock,
 )
-from bot.nights_run import FINISHED, NightRunner, summarise
+from bot.nights_run import FINISHED, NightRunner, summarise, update_scheduled_event
 from bot.privacy import PrivacyService
 from storage.base import NewNight, NightEvent, QueueEntry, Store, UserProfile
 
@@ -78,20 +81,30 @@ class NightService:
         self._platform = platform
 
     @property
-    def _runner(self) -> NightRunner:
-        """A runner over the attached platform; raise RuntimeError when none is attached."""
+    def _attached(self) -> NightPlatform:
+        """The attached platform; raise RuntimeError when none is attached."""
         if self._platform is None:
-            raise RuntimeError("NightService.attach(platform) must be called before running")
+            raise RuntimeError("NightService.attach(platform) must be called first")
+        return self._platform
+
+    @property
+    def _runner(self) -> NightRunner:
         return NightRunner(
-            self._store, self._live, self._platform, self._clock, self._timings, self
+            self._store, self._live, self._attached, self._clock, self._timings, self
         )
 
     # Host commands
 
-    async def create(self, member: Member, night: NewNight) -> NightEvent:
+    async def create(
+        self, member: Member, night: NewNight, *, new_event: bool = False
+    ) -> CreatedNight:
         """Open a night; the host needs Manage Events or a host role set with /setup.
 
-        `night.host_user_id` is ignored: the host is `member`.
+        `night.host_user_id` is ignored: the host is `member`. A
+        `night.scheduled_event_id` must name an event of the night's server, or
+        nothing is created. With `new_event` the platform creates the night's
+        scheduled event first; when it rejects that, the night is created
+        without one and `CreatedNight.event_error` says why.
         """
         await self._check_host_rights(member, night.server_id)
         if not MIN_SLOT_MINUTES <= night.slot_minutes <= MAX_SLOT_MINUTES:
@@ -101,6 +114,7 @@ class NightService:
         for other in await self._store.open_nights(night.platform, night.server_id):
             if other.voice_channel_id == night.voice_channel_id:
                 raise NightChannelBusyError()
+        night, event_error = await self._link_event(night, new_event)
         user = await self._store.upsert_user(member.profile)
         created = await self._store.create_night(
             dataclasses.replace(night, host_user_id=user.id), self._clock.now()
@@ -108,7 +122,7 @@ class NightService:
         if created is None:
             raise NightNotFoundError("host erased while creating")
         logger.info("Night %d created in server %s", created.id, created.server_id)
-        return created
+        return CreatedNight(created, event_error)
 
     async def start(self, night_id: int, member: Member) -> NightEvent:
         """Start (or resume) calling candidates in queue order."""
@@ -147,6 +161,9 @@ class NightService:
         self._live.release_channel(night.voice_channel_id, self)
         control = self._controls.pop(night.id, None)
         logger.info("Night %d ended by its host", night.id)
+        # A night ended before it ever started cancels its event instead of completing it.
+        event_status = "canceled" if night.state == "scheduled" else "completed"
+        await update_scheduled_event(self._attached, night, event_status)
         if control is not None and control.task is not None and not control.task.done():
             control.ending = True
             control.signal()
@@ -262,15 +279,37 @@ class NightService:
 
     # Helpers
 
+    async def _link_event(
+        self, night: NewNight, new_event: bool
+    ) -> tuple[NewNight, ScheduledEventError | None]:
+        """Check the event to link, or create a new one; return the night with its id."""
+        if night.scheduled_event_id is not None:
+            if new_event:
+                raise ScheduledEventConflictError()
+            await self._attached.check_scheduled_event(night.server_id, night.scheduled_event_id)
+            return night, None
+        if not new_event:
+            return night, None
+        try:
+            event_id = await self._attached.create_scheduled_event(night)
+        except ScheduledEventError as error:
+            logger.warning(
+                "Scheduled event for a night in server %s failed: %s", night.server_id, error
+            )
+            return night, error
+        # NOTE: the event stays behind if storing the night fails after this point.
+        return dataclasses.replace(night, scheduled_event_id=event_id), None
+
     async def _begin(self, night: NightEvent) -> NightEvent:
-        if self._platform is None:
-            raise RuntimeError("NightService.attach(platform) must be called before starting")
+        platform = self._attached
         running = await self._store.update_night(night.id, state="running", at=self._clock.now())
         if running is None:
             raise NightNotFoundError(str(night.id))
         self._live.reserve_channel(night.voice_channel_id, self)
         self._launch(running)
         logger.info("Night %d started", night.id)
+        if night.state == "scheduled":  # a resumed night's event is active already
+            await update_scheduled_event(platform, running, "active")
         return running
 
     def _launch(self, night: NightEvent) -> None:

@@ -63,6 +63,36 @@ class NightInvalidError(UserFacingError):
     message_key = "night_invalid_settings"
 
 
+class ScheduledEventConflictError(UserFacingError):
+    """The host asked both to create a scheduled event and to link an existing one."""
+
+    message_key = "night_event_conflict"
+
+
+class ScheduledEventNotFoundError(UserFacingError):
+    """The event id to link names no scheduled event of the night's server."""
+
+    message_key = "night_event_not_found"
+
+
+class ScheduledEventUncheckedError(UserFacingError):
+    """The platform did not answer whether the event to link exists."""
+
+    message_key = "night_event_check_failed"
+
+
+class ScheduledEventError(UserFacingError):
+    """The platform rejected the night's new scheduled event; the night is created without it."""
+
+    message_key = "night_event_failed"
+
+
+class ScheduledEventForbiddenError(ScheduledEventError):
+    """The bot lacks the right to create events (Discord's Manage Events permission)."""
+
+    message_key = "night_event_forbidden"
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A queue entry with the profile the adapter needs to mention and hear the user."""
@@ -79,6 +109,14 @@ class Member:
     # The platform's event-managing right (Discord's Manage Events permission).
     can_manage_events: bool = False
     role_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedNight:
+    """A new night, and why it has no scheduled event when the host requested one."""
+
+    night: NightEvent
+    event_error: ScheduledEventError | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +166,24 @@ class NightPlatform(Protocol):
 
     async def send_summary(self, night: NightEvent, summary: NightSummary) -> None:
         """Send the host the night's summary privately."""
+
+    async def create_scheduled_event(self, night: NewNight) -> str:
+        """Create the platform's scheduled event for `night` and return its id.
+
+        Raises ScheduledEventError (or its Forbidden subclass) when the platform rejects it.
+        """
+
+    async def check_scheduled_event(self, server_id: str, event_id: str) -> None:
+        """Raise ScheduledEventNotFoundError unless `event_id` is an event of the server.
+
+        Raises ScheduledEventUncheckedError when the platform gives no answer.
+        """
+
+    async def set_scheduled_event_status(self, night: NightEvent, status: str) -> None:
+        """Move the night's scheduled event to `status`: "active", "completed" or "canceled".
+
+        May raise on failure; the core logs the error and the night goes on.
+        """
 
 
 class Clock(Protocol):

@@ -88,6 +88,7 @@ class NightRunner:
             entry = await self._next_entry(night)
             if entry is None:
                 await self._store.update_night(night.id, state="ended", at=self._clock.now())
+                await update_scheduled_event(self._platform, night, "completed")
                 break
             control.skip = False
             await self._serve(night, entry, control)
@@ -237,6 +238,29 @@ class NightRunner:
         await self._platform.send_summary(night, summary)
         logger.info("Night %d ended: %d interviewed", night.id, summary.interviewed)
         return summary
+
+
+async def update_scheduled_event(platform: NightPlatform, night: NightEvent, status: str) -> None:
+    """Move the night's scheduled event, if it has one, to `status`; log any failure.
+
+    The event only mirrors the night, so a failure here never stops the night.
+    """
+    if night.scheduled_event_id is None:
+        return
+    try:
+        await platform.set_scheduled_event_status(night, status)
+    except Exception:
+        logger.warning(
+            "Night %d: setting scheduled event %s to %s failed",
+            night.id,
+            night.scheduled_event_id,
+            status,
+            exc_info=True,
+        )
+        return
+    logger.info(
+        "Night %d: scheduled event %s set to %s", night.id, night.scheduled_event_id, status
+    )
 
 
 async def summarise(store: Store, night: NightEvent) -> NightSummary:

@@ -68,6 +68,7 @@ def build_night_group(bot: NaromeetBot) -> app_commands.Group:
         type=text("discord_opt_type"),
         slot_minutes=text("discord_opt_slot_minutes"),
         max_candidates=text("discord_opt_max_candidates"),
+        create_event=text("discord_opt_create_event"),
         scheduled_event=text("discord_opt_scheduled_event"),
     )
     @app_commands.describe(
@@ -77,6 +78,7 @@ def build_night_group(bot: NaromeetBot) -> app_commands.Group:
         type=text("discord_opt_type_desc"),
         slot_minutes=text("discord_opt_slot_minutes_desc"),
         max_candidates=text("discord_opt_max_candidates_desc"),
+        create_event=text("discord_opt_create_event_desc"),
         scheduled_event=text("discord_opt_scheduled_event_desc"),
     )
     @app_commands.choices(type=TYPE_CHOICES)
@@ -88,6 +90,7 @@ def build_night_group(bot: NaromeetBot) -> app_commands.Group:
         type: str = "behavioural",
         slot_minutes: app_commands.Range[int, 5, 45] = 15,
         max_candidates: app_commands.Range[int, 1, 100] = 8,
+        create_event: bool = False,
         scheduled_event: str | None = None,
     ) -> None:
         locale = await locale_of(bot.core, interaction)
@@ -95,6 +98,9 @@ def build_night_group(bot: NaromeetBot) -> app_commands.Group:
         if starts_at is None:
             await reply(interaction, say(locale, "night_invalid_start_time", value=start_time))
             return
+        if create_event or scheduled_event:
+            # Creating or fetching the event may take longer than Discord's 3 s to answer.
+            await interaction.response.defer(ephemeral=True, thinking=True)
         draft = NewNight(
             platform=PLATFORM,
             server_id=str(interaction.guild_id),
@@ -106,9 +112,12 @@ def build_night_group(bot: NaromeetBot) -> app_commands.Group:
             interview_type=type,
             role=role,
             max_candidates=max_candidates,
-            scheduled_event_id=scheduled_event,
+            scheduled_event_id=scheduled_event.strip() if scheduled_event else None,
         )
-        night = await bot.core.nights.create(member_of(interaction), draft)
+        created = await bot.core.nights.create(
+            member_of(interaction), draft, new_event=create_event
+        )
+        night = created.night
         message = say(
             locale,
             "night_created",
@@ -117,6 +126,10 @@ def build_night_group(bot: NaromeetBot) -> app_commands.Group:
             time=discord.utils.format_dt(night.starts_at, "f"),
             slot=night.slot_minutes,
         )
+        if created.event_error is not None:
+            message += "\n" + say(locale, created.event_error.message_key)
+        elif night.scheduled_event_id is not None:
+            message += "\n" + say(locale, "night_event_linked")
         await reply(interaction, message)
 
     @group.command(name="join", description=text("discord_cmd_night_join"))
@@ -163,6 +176,9 @@ def _add_host_commands(bot: NaromeetBot, group: app_commands.Group) -> None:
     @group.command(name="start", description=text("discord_cmd_night_start"))
     async def start(interaction: discord.Interaction) -> None:
         night = await _server_night(bot, interaction)
+        if night.scheduled_event_id is not None:
+            # Starting the night also starts its scheduled event through Discord's API.
+            await interaction.response.defer(ephemeral=True, thinking=True)
         await bot.core.nights.start(night.id, member_of(interaction))
         await reply(interaction, say(await locale_of(bot.core, interaction), "night_started"))
 

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from adapters.discord.feedback_embed import feedback_embed, rating_view
+from adapters.discord.night_events import NightScheduledEvents
 from adapters.discord.texts import say
 from adapters.discord.voice import InterviewerAudioSource, ReceivingVoiceClient
 from bot.audio import InterviewerStream
 from bot.live_sessions_bridge import LiveOutcome, LiveSession
-from bot.nights_model import Candidate, NightEvent, NightSummary
+from bot.nights_model import Candidate, NewNight, NightEvent, NightSummary
 
 if TYPE_CHECKING:
     from adapters.discord.app import NaromeetBot
@@ -60,6 +61,7 @@ class DiscordNightPlatform:
 
     def __init__(self, bot: NaromeetBot) -> None:
         self.bot = bot
+        self.events = NightScheduledEvents(bot)
         self._voices: dict[int, NightVoice] = {}
         # Voice channel id to night id, for voice state updates.
         self._channels: dict[int, int] = {}
@@ -180,6 +182,15 @@ class DiscordNightPlatform:
             return
         host_id, locale = host
         await self._direct(host_id, embed=summary_embed(summary, locale))
+
+    async def create_scheduled_event(self, night: NewNight) -> str:
+        return await self.events.create(night)
+
+    async def check_scheduled_event(self, server_id: str, event_id: str) -> None:
+        await self.events.check(server_id, event_id)
+
+    async def set_scheduled_event_status(self, night: NightEvent, status: str) -> None:
+        await self.events.set_status(night, status)
 
     # Voice state updates
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from bot.live_sessions_bridge import LiveOutcome, LiveSession
 from bot.nights_model import Candidate, NightSummary
-from storage.base import NightEvent
+from storage.base import NewNight, NightEvent
 
 POLLS = 2000  # bounded waits: POLLS times POLL_SECONDS of real time at most
 POLL_SECONDS = 0.005
@@ -87,6 +87,10 @@ class RecordingPlatform:
     stopped: list[str] = field(default_factory=list)
     feedback: list[tuple[str, LiveOutcome, bool]] = field(default_factory=list)
     summaries: list[NightSummary] = field(default_factory=list)
+    # (scheduled event id, status) for every status change the core requested.
+    event_statuses: list[tuple[str | None, str]] = field(default_factory=list)
+    # An exception every scheduled-event status change raises, when set.
+    event_failure: Exception | None = None
 
     async def call_candidate(self, night: NightEvent, candidate: Candidate) -> None:
         self.calls.append(candidate.profile.platform_user_id)
@@ -121,3 +125,14 @@ class RecordingPlatform:
 
     async def send_summary(self, night: NightEvent, summary: NightSummary) -> None:
         self.summaries.append(summary)
+
+    async def create_scheduled_event(self, night: NewNight) -> str:
+        return "event-1"
+
+    async def check_scheduled_event(self, server_id: str, event_id: str) -> None:
+        return None
+
+    async def set_scheduled_event_status(self, night: NightEvent, status: str) -> None:
+        self.event_statuses.append((night.scheduled_event_id, status))
+        if self.event_failure is not None:
+            raise self.event_failure

@@ -87,7 +87,7 @@ async def test_night_runs_queue_to_summary(store: Store, gemini_live: GeminiLive
     nights = night_service(core, clock, platform)
     profiles = {user: await consenting(core, user) for user in (ALICE, BOB, CARA)}
     gemini_live.script(answering("I led the migration."), answering("I shipped the API."))
-    night = await nights.create(HOST, night_for())
+    night = (await nights.create(HOST, night_for())).night
 
     assert await nights.join(night.id, profiles[ALICE], share_score=True) == 1
     assert await nights.join(night.id, profiles[BOB], share_score=True) == 2
@@ -140,7 +140,7 @@ async def test_restart_resumes_with_next_candidate(
     clock, platform = ManualClock(START), RecordingPlatform(present={ALICE, BOB})
     nights = night_service(core, clock, platform)
     profiles = {user: await consenting(core, user) for user in (ALICE, BOB)}
-    night = await nights.create(HOST, night_for())
+    night = (await nights.create(HOST, night_for())).night
     for user in (ALICE, BOB):
         await nights.join(night.id, profiles[user], share_score=False)
     await nights.start(night.id, HOST)
@@ -170,7 +170,7 @@ async def test_restart_resumes_with_next_candidate(
 async def test_join_rules(store: Store, gemini_live: GeminiLiveStandIn) -> None:
     core = live_core(store, gemini_live)
     nights = night_service(core, ManualClock(START), RecordingPlatform())
-    night = await nights.create(HOST, night_for(max_candidates=1))
+    night = (await nights.create(HOST, night_for(max_candidates=1))).night
     alice = await consenting(core, ALICE)
 
     with pytest.raises(ConsentRequiredError):
@@ -192,7 +192,7 @@ async def test_host_rights_from_roles(store: Store, gemini_live: GeminiLiveStand
     with pytest.raises(NightHostOnlyError):
         await nights.create(member, night_for())
     await store.set_server_settings("discord", "guild-1", {HOST_ROLES_SETTING: ["role-7"]})
-    night = await nights.create(member, night_for())
+    night = (await nights.create(member, night_for())).night
     stranger = Member(UserProfile("discord", "902"))
     with pytest.raises(NightHostOnlyError):
         await nights.start(night.id, stranger)

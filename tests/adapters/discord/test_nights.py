@@ -104,7 +104,7 @@ async def test_night_hears_only_candidate(
     rig = harness.voice_rig()
     gemini_live.script(cache_answer)
     await core.privacy.record_consent(UserProfile("discord", str(CANDIDATE_ID)))
-    night = await core.nights.create(
+    created = await core.nights.create(
         HOST,
         NewNight(
             "discord",
@@ -119,6 +119,7 @@ async def test_night_hears_only_candidate(
             4,
         ),
     )
+    night = created.night
 
     harness.dispatch(night_command("join", CANDIDATE_ID, share_score=False))
     await eventually(lambda: len(callback_texts(harness)) == 1)
@@ -219,7 +220,7 @@ async def test_interview_start_in_night_channel_rejected(harness: Harness) -> No
         "Backend engineer",
         4,
     )
-    night = await core.nights.create(HOST, draft)
+    night = (await core.nights.create(HOST, draft)).night
     # The queued candidate is away, so the night waits for them (its clock never moves).
     harness.state.parse_voice_state_update(voice_state(SPECTATOR_ID, None))
     await core.nights.join(night.id, UserProfile("discord", str(SPECTATOR_ID)), False)
