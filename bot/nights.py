@@ -306,10 +306,11 @@ class NightService:
         if running is None:
             raise NightNotFoundError(str(night.id))
         self._live.reserve_channel(night.voice_channel_id, self)
-        self._launch(running)
-        logger.info("Night %d started", night.id)
+        # Before the run loop, which completes the event at once when the queue is empty.
         if night.state == "scheduled":  # a resumed night's event is active already
             await update_scheduled_event(platform, running, "active")
+        self._launch(running)
+        logger.info("Night %d started", night.id)
         return running
 
     def _launch(self, night: NightEvent) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -16,6 +17,7 @@ from bot.nights_model import (
     NightFullError,
     NightHostOnlyError,
     NightTimings,
+    ScheduledEventConflictError,
 )
 from storage.base import NewNight, Store, UserProfile
 from tests.bot.nights_rig import ManualClock, RecordingPlatform, eventually
@@ -197,3 +199,40 @@ async def test_host_rights_from_roles(store: Store, gemini_live: GeminiLiveStand
     with pytest.raises(NightHostOnlyError):
         await nights.start(night.id, stranger)
     assert night.host_user_id is not None
+
+
+async def test_event_failure_keeps_night(store: Store, gemini_live: GeminiLiveStandIn) -> None:
+    core = live_core(store, gemini_live)
+    platform = RecordingPlatform(event_failure=OSError("connection reset"))
+    nights = night_service(core, ManualClock(START), platform)
+    created = await nights.create(HOST, night_for(), new_event=True)
+    night = created.night
+    await nights.join(night.id, await consenting(core, ALICE), share_score=False)
+
+    await nights.start(night.id, HOST)
+    # Alice is away: the night calls her and waits, so it keeps running.
+    await eventually(lambda: platform.calls == [ALICE])
+    await nights.end(night.id, HOST)
+
+    assert created.event_error is None
+    assert night.scheduled_event_id == "event-1"
+    assert platform.event_statuses == [("event-1", "active"), ("event-1", "completed")]
+    assert len(platform.summaries) == 1
+    ended = await store.get_night(night.id)
+    assert ended is not None
+    assert ended.state == "ended"
+
+
+async def test_event_request_conflict(store: Store, gemini_live: GeminiLiveStandIn) -> None:
+    core = live_core(store, gemini_live)
+    platform = RecordingPlatform()
+    nights = night_service(core, ManualClock(START), platform)
+    linked = dataclasses.replace(night_for(), scheduled_event_id="event-9")
+
+    with pytest.raises(ScheduledEventConflictError):
+        await nights.create(HOST, linked, new_event=True)
+    assert await store.open_nights() == []
+    night = (await nights.create(HOST, linked)).night
+    await nights.end(night.id, HOST)
+
+    assert platform.event_statuses == [("event-9", "canceled")]

@@ -2,7 +2,8 @@
 
 discord.py builds every URL from `discord.http.Route.BASE`; tests point it at
 this server, so the real `HTTPClient` and webhook adapter send real HTTP
-requests (interaction callbacks, follow-ups, channel messages, direct messages).
+requests (interaction callbacks, follow-ups, channel messages, direct messages,
+guild scheduled events).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from aiohttp import web
 BOT_ID = 1001
 APPLICATION_ID = 1001
 WAIT_SECONDS = 10.0
+# Discord's JSON error codes for the failures the stand-in reproduces.
+MISSING_PERMISSIONS = 50013
+UNKNOWN_SCHEDULED_EVENT = 10070
 
 
 @dataclass
@@ -52,6 +56,10 @@ class DiscordRestStandIn:
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
         self.port = 0
+        # Scheduled events by id, each with its guild id; PATCH merges into them.
+        self.events: dict[int, dict[str, Any]] = {}
+        # When set, creating a scheduled event fails with 403 Missing Permissions.
+        self.refuse_events = False
 
     @property
     def base_url(self) -> str:
@@ -69,6 +77,13 @@ class DiscordRestStandIn:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    def add_event(self, guild_id: int, channel_id: int, status: int = 1) -> int:
+        """Store a voice-channel scheduled event made outside the bot; return its id."""
+        event_id = next(self._ids)
+        self.events[event_id] = _event(event_id, guild_id, {"channel_id": str(channel_id)})
+        self.events[event_id]["status"] = status
+        return event_id
 
     def find(self, method: str, path_part: str) -> list[RestCall]:
         return [c for c in self.calls if c.method == method and path_part in c.path]
@@ -103,6 +118,8 @@ class DiscordRestStandIn:
         if path.endswith("/callback"):
             interaction_id = path.split("/")[2]
             return _json({"interaction": {"id": interaction_id, "type": 2}})
+        if "/scheduled-events" in path:
+            return self._scheduled_event(call, path.split("/"))
         if path == "/users/@me/channels":
             return _json({"id": str(next(self._ids)), "type": 1, "recipients": []})
         if call.method == "GET" and path.startswith("/users/") and path[7:].isdigit():
@@ -111,6 +128,23 @@ class DiscordRestStandIn:
         if call.method in ("POST", "PATCH"):
             return _json(self._message(call))
         return _json({})
+
+    def _scheduled_event(self, call: RestCall, parts: list[str]) -> web.Response:
+        # parts: "", "guilds", guild id, "scheduled-events"[, event id]
+        guild_id = int(parts[2])
+        if len(parts) == 4 and call.method == "POST":
+            if self.refuse_events:
+                return _json({"message": "Missing Permissions", "code": MISSING_PERMISSIONS}, 403)
+            event_id = next(self._ids)
+            self.events[event_id] = _event(event_id, guild_id, call.body)
+            return _json(self.events[event_id])
+        event = self.events.get(int(parts[4])) if len(parts) == 5 else None
+        if event is None or event["guild_id"] != str(guild_id):
+            error = {"message": "Unknown Guild Scheduled Event", "code": UNKNOWN_SCHEDULED_EVENT}
+            return _json(error, 404)
+        if call.method == "PATCH":
+            event.update(call.body)
+        return _json(event)
 
     def _message(self, call: RestCall) -> dict[str, Any]:
         return {
@@ -149,8 +183,29 @@ def _application() -> dict[str, Any]:
     }
 
 
-def _json(value: Any) -> web.Response:
+def _event(event_id: int, guild_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """A scheduled event as Discord returns it, from a create request's fields."""
+    return {
+        "name": "Event",
+        "description": None,
+        "entity_type": 2,
+        "privacy_level": 2,
+        "scheduled_start_time": "2026-12-05T19:00:00+00:00",
+        "scheduled_end_time": None,
+        "entity_metadata": None,
+        **body,
+        "id": str(event_id),
+        "guild_id": str(guild_id),
+        "entity_id": None,
+        "creator_id": str(BOT_ID),
+        "status": 1,
+    }
+
+
+def _json(value: Any, status: int = 200) -> web.Response:
     # discord.py decodes a body only when Content-Type is exactly application/json.
     return web.Response(
-        body=json.dumps(value).encode(), headers={"Content-Type": "application/json"}
+        status=status,
+        body=json.dumps(value).encode(),
+        headers={"Content-Type": "application/json"},
     )
