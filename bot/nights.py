@@ -104,7 +104,7 @@ class NightService:
         `night.scheduled_event_id` must name an event of the night's server, or
         nothing is created. With `new_event` the platform creates the night's
         scheduled event first; when it rejects that, the night is created
-        without one and `CreatedNight.event_error` says why.
+        without one and `CreatedNight.event_error` contains the reason.
         """
         await self._check_host_rights(member, night.server_id)
         if not MIN_SLOT_MINUTES <= night.slot_minutes <= MAX_SLOT_MINUTES:

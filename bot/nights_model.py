@@ -76,7 +76,7 @@ class ScheduledEventNotFoundError(UserFacingError):
 
 
 class ScheduledEventUncheckedError(UserFacingError):
-    """The platform did not answer whether the event to link exists."""
+    """Checking the event to link failed, so whether it exists is unknown."""
 
     message_key = "night_event_check_failed"
 
@@ -176,7 +176,7 @@ class NightPlatform(Protocol):
     async def check_scheduled_event(self, server_id: str, event_id: str) -> None:
         """Raise ScheduledEventNotFoundError unless `event_id` is an event of the server.
 
-        Raises ScheduledEventUncheckedError when the platform gives no answer.
+        Raises ScheduledEventUncheckedError when the check itself fails.
         """
 
     async def set_scheduled_event_status(self, night: NightEvent, status: str) -> None:

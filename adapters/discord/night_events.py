@@ -45,7 +45,7 @@ class NightScheduledEvents:
     async def create(self, night: NewNight) -> str:
         """Create a guild-only event in the night's voice channel and return its id.
 
-        Raises ScheduledEventForbiddenError when Discord answers 403 (the bot
+        Raises ScheduledEventForbiddenError when Discord returns 403 (the bot
         lacks Manage Events), and ScheduledEventError for any other rejection.
         """
         guild = self.bot.get_guild(int(night.server_id))

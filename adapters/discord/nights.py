@@ -99,7 +99,7 @@ def build_night_group(bot: NaromeetBot) -> app_commands.Group:
             await reply(interaction, say(locale, "night_invalid_start_time", value=start_time))
             return
         if create_event or scheduled_event:
-            # Creating or fetching the event may take longer than Discord's 3 s to answer.
+            # Creating or fetching the event may outlast the 3 s Discord allows for a response.
             await interaction.response.defer(ephemeral=True, thinking=True)
         draft = NewNight(
             platform=PLATFORM,

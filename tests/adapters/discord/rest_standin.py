@@ -59,7 +59,7 @@ class DiscordRestStandIn:
         # Scheduled events by id, each with its guild id; PATCH merges into them.
         self.events: dict[int, dict[str, Any]] = {}
         # When set, creating a scheduled event fails with 403 Missing Permissions.
-        self.refuse_events = False
+        self.reject_events = False
 
     @property
     def base_url(self) -> str:
@@ -133,7 +133,7 @@ class DiscordRestStandIn:
         # parts: "", "guilds", guild id, "scheduled-events"[, event id]
         guild_id = int(parts[2])
         if len(parts) == 4 and call.method == "POST":
-            if self.refuse_events:
+            if self.reject_events:
                 return _json({"message": "Missing Permissions", "code": MISSING_PERMISSIONS}, 403)
             event_id = next(self._ids)
             self.events[event_id] = _event(event_id, guild_id, call.body)

@@ -138,7 +138,7 @@ async def test_empty_night_completes_event(harness: Harness) -> None:
 
 
 async def test_event_forbidden_keeps_night(harness: Harness) -> None:
-    harness.rest.refuse_events = True
+    harness.rest.reject_events = True
 
     reply = await run(harness, create_command(create_event=True))
 
