@@ -111,7 +111,8 @@ class PrivacyQueries(PostgresConnection):
         """(Re)schedule the pg_cron job `naromeet-purge` with the configured values.
 
         The migration schedules it with the defaults; calling this at start keeps
-        ACTION_LOG_RETENTION_DAYS and PURGE_BATCH_SIZE in force while the bot is down.
+        ACTION_LOG_RETENTION_DAYS, TRANSCRIPT_RETENTION_DAYS and PURGE_BATCH_SIZE in
+        force while the bot is down.
         """
         if batch_size < 1 or action_log_days < 1:
             raise ValueError("batch_size and action_log_days must be positive")
@@ -120,9 +121,10 @@ class PrivacyQueries(PostgresConnection):
                 "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron')"
             ):
                 return False
+            transcript_days = self.transcript_retention.days
             command = (
                 f"SELECT * FROM {SCHEMA}.purge_expired({int(batch_size)}, 200,"
-                f" interval '{int(action_log_days)} days')"
+                f" interval '{int(action_log_days)} days', interval '{transcript_days} days')"
             )
             await conn.execute(
                 "SELECT cron.schedule($1, $2, $3)", CRON_JOB, CRON_SCHEDULE, command

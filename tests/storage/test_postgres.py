@@ -106,7 +106,26 @@ async def test_cron_job_follows_settings(pg: PostgresStore) -> None:
     assert await pg.schedule_database_purge(batch_size=1000, action_log_days=60)
     rows = await pg.pool.fetch("SELECT command FROM cron.job WHERE jobname = 'naromeet-purge'")
     assert len(rows) == 1
-    assert "purge_expired(1000, 200, interval '60 days')" in rows[0]["command"]
+    command = rows[0]["command"]
+    assert "purge_expired(1000, 200, interval '60 days', interval '15 days')" in command
+
+
+async def test_sql_purge_follows_transcript_retention(pg: PostgresStore) -> None:
+    user = await make_user(pg)
+    started = dt.datetime.now(dt.UTC) - dt.timedelta(days=12)
+    spec = {"role": "Engineer", "job_description": "Acme backend role"}
+    session = await pg.create_session(user.id, "telegram", spec, None, None, started)
+    assert session is not None
+
+    default = await pg.pool.fetch("SELECT * FROM naromeet.purge_expired(100, 10)")
+    assert {r["table_name"]: r["deleted"] for r in default}["interview_sessions"] == 0
+    shorter = await pg.pool.fetch(
+        "SELECT * FROM naromeet.purge_expired(100, 10, interval '30 days', interval '10 days')"
+    )
+    assert {r["table_name"]: r["deleted"] for r in shorter}["interview_sessions"] == 1
+    scrubbed = await pg.get_session(session.id)
+    assert scrubbed is not None
+    assert "job_description" not in scrubbed.spec
 
 
 async def test_migrations_are_recorded_once(pg: PostgresStore) -> None:
@@ -115,6 +134,7 @@ async def test_migrations_are_recorded_once(pg: PostgresStore) -> None:
     assert [r["name"] for r in names] == [
         "20261204000000_initial",
         "20261204010000_purge_job_descriptions",
+        "20261204020000_purge_transcript_retention",
         "20261205000000_nights",
     ]
 
@@ -204,7 +224,8 @@ async def test_migrate_skips_supabase_db_push_migrations(
                 "CREATE SCHEMA supabase_migrations;"
                 " CREATE TABLE supabase_migrations.schema_migrations (version text PRIMARY KEY);"
                 " INSERT INTO supabase_migrations.schema_migrations"
-                " VALUES ('20261204000000'), ('20261204010000'), ('20261205000000')"
+                " VALUES ('20261204000000'), ('20261204010000'), ('20261204020000'),"
+                " ('20261205000000')"
             )
         assert await store.pending_migrations() == []
         assert await store.migrate() == []
