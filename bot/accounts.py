@@ -108,7 +108,7 @@ class AccountService:
         return saved
 
     async def contact(self, user_id: int) -> tuple[str, str | None] | None:
-        """The platform id and stored locale of an internal user id, to message them."""
+        """Return the platform id and stored locale of an internal user id, to message them."""
         user = await self._store.get_user_by_id(user_id)
         return (user.platform_user_id, user.locale) if user is not None else None
 

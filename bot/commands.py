@@ -131,7 +131,12 @@ async def doctor(settings: Settings) -> int:
 
     failures = 0
     for check in await run_checks(settings):
-        status = "ok" if check.ok else ("warn" if check.optional else "FAIL")
+        if check.ok:
+            status = "ok"
+        elif check.optional:
+            status = "warn"
+        else:
+            status = "FAIL"
         line = f"[{status}] {check.name}: {check.detail}"
         if not check.ok and check.fix:
             line += f" -> {check.fix}"

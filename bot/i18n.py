@@ -41,7 +41,7 @@ def available_languages() -> list[str]:
 
 
 def catalogue(language: str) -> dict[str, str]:
-    """The whole catalogue of one language (English when it has none)."""
+    """Return the whole catalogue of one language (English when it has none)."""
     catalogues = _catalogues()
     return catalogues.get(language, catalogues[FALLBACK_LANGUAGE])
 

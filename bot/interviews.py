@@ -53,7 +53,7 @@ class FeedbackEngine(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class TurnOutcome:
-    """What the adapter sends back after a greeting or an answer."""
+    """The reply an adapter sends after the greeting or after a voice note."""
 
     session_id: int
     candidate_text: str

@@ -55,8 +55,8 @@ class BurstLimiter:
                 self._buckets.popitem(last=False)
         self._buckets.move_to_end(key)
         if not bucket.has_capacity():
-            # aiolimiter 1.x keeps the bucket level in `_level`; has_capacity() has just
-            # leaked it up to now, so this is the time until one unit fits again.
+            # aiolimiter 1.x keeps the bucket level in `_level`, which has_capacity() has
+            # just brought up to date. The result is the time until one unit fits again.
             level = float(getattr(bucket, "_level", self._max_rate))
             rate_per_second = self._max_rate / self._time_period
             return max((level + 1 - self._max_rate) / rate_per_second, 0.1)

@@ -22,7 +22,7 @@ class StoreUnavailableError(StoreError):
 
 @dataclass(frozen=True, slots=True)
 class UserProfile:
-    """What a platform tells about a user; the key is (platform, platform_user_id)."""
+    """A user's details as a platform reports them, keyed by (platform, platform_user_id)."""
 
     platform: str
     platform_user_id: str

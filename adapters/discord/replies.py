@@ -46,5 +46,6 @@ async def reply_error(
         logger.error("Interaction %s failed", interaction.id, exc_info=error)
     try:
         await reply(interaction, error_message(locale, error))
-    except discord.HTTPException as failure:
-        logger.warning("Could not send an error reply: %s", failure)
+    except Exception as failure:
+        # Also covers a message that fails to render: this is the last handler.
+        logger.warning("Error reply to interaction %s failed: %r", interaction.id, failure)
